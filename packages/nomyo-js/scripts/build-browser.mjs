@@ -1,0 +1,1 @@
+// Placeholder until the browser bundle lands (issue 5): the Node build is all that exists.
