@@ -15,6 +15,7 @@ import {
   DEFAULT_KEY_ROTATION_MS,
   DEFAULT_TIMEOUT_MS,
   normalizeBaseUrl,
+  readEnv,
   type RequestOptions,
   type SecureChatCompletionOptions,
 } from './options.js';
@@ -61,9 +62,10 @@ export class SecureChatCompletion {
 
   constructor(options: SecureChatCompletionOptions = {}) {
     this.#allowHttp = options.allowHttp === true;
-    this.baseUrl = normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, this.#allowHttp);
-    if (options.apiKey !== undefined && typeof options.apiKey !== 'string') throw new InvalidRequestError('apiKey must be a string');
-    this.#apiKey = options.apiKey || undefined;
+    this.baseUrl = normalizeBaseUrl(options.baseUrl ?? readEnv('NOMYO_BASE_URL') ?? DEFAULT_BASE_URL, this.#allowHttp);
+    const apiKey = 'apiKey' in options ? options.apiKey : readEnv('NOMYO_API_KEY');
+    if (apiKey !== undefined && typeof apiKey !== 'string') throw new InvalidRequestError('apiKey must be a string');
+    this.#apiKey = apiKey || undefined;
     this.#timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
     assertNonNegativeInteger('timeout', this.#timeout);
     this.#maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;

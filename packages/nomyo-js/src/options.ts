@@ -9,9 +9,12 @@ export const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 export const DEFAULT_KEY_ROTATION_MS = 60 * 60 * 1000;
 
 export interface SecureChatCompletionOptions {
-  /** Endpoint base URL. Default `https://api.nomyo.ai`. */
+  /** Endpoint base URL. Default: `NOMYO_BASE_URL` from the environment where there is one, else `https://api.nomyo.ai`. */
   baseUrl?: string;
-  /** Sent as `Authorization: Bearer <apiKey>`; never inside the encrypted payload. */
+  /**
+   * Sent as `Authorization: Bearer <apiKey>`; never inside the encrypted payload.
+   * Default: `NOMYO_API_KEY` from the environment where there is one.
+   */
   apiKey?: string | undefined;
   /** Permit a plain `http://` baseUrl (local development only). Prints one security warning. */
   allowHttp?: boolean;
@@ -37,6 +40,17 @@ export interface RequestOptions {
   signal?: AbortSignal;
   timeout?: number;
   maxRetries?: number;
+}
+
+/**
+ * Reads an environment variable where the runtime has `process.env` (Node,
+ * Bun, Deno's Node compatibility); undefined in browsers and workers. Like the
+ * OpenAI SDK's OPENAI_BASE_URL / OPENAI_API_KEY.
+ */
+export function readEnv(name: string): string | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = env?.[name]?.trim();
+  return value ? value : undefined;
 }
 
 export function assertNonNegativeInteger(name: string, value: unknown): asserts value is number {
