@@ -4,16 +4,21 @@
 // browser stand-in, so `keyDir` becomes a clear InvalidRequestError instead of
 // a failed `node:fs` import. The build fails if any Node built-in survives.
 // Prints raw and gzipped sizes and writes them to dist/browser/size.json.
+//
+//   node scripts/build-browser.mjs [--entry FILE] [--outfile FILE]
+// (the options exist for the bundle's own tests, which build elsewhere)
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const entry = join(packageDir, 'src', 'index.ts');
-const outfile = join(packageDir, 'dist', 'browser', 'index.js');
+const { values: args } = parseArgs({ options: { entry: { type: 'string' }, outfile: { type: 'string' } } });
+const entry = args.entry ? resolve(args.entry) : join(packageDir, 'src', 'index.ts');
+const outfile = args.outfile ? resolve(args.outfile) : join(packageDir, 'dist', 'browser', 'index.js');
 const sizeReport = join(dirname(outfile), 'size.json');
 const GZIP_TARGET_BYTES = 10 * 1024;
 
@@ -48,6 +53,9 @@ const result = await build({
   platform: 'browser',
   target: ['es2022'],
   minify: true,
+  // Error classes set `name` from `new.target.name`: without this, minified names
+  // would turn ServiceUnavailableError into "B" in every message and log.
+  keepNames: true,
   treeShaking: true,
   legalComments: 'none',
   charset: 'utf8',
@@ -56,6 +64,10 @@ const result = await build({
   plugins: [browserSeams],
   metafile: true,
   logLevel: 'warning',
+}).catch(() => {
+  // esbuild has already printed the errors.
+  console.error('build-browser: failed');
+  process.exit(1);
 });
 
 const code = readFileSync(outfile, 'utf8');
