@@ -8,10 +8,11 @@ import { repoRoot } from '../../support/paths.mjs';
 
 export const bundlePath = join(repoRoot, 'packages', 'nomyo-js', 'dist', 'browser', 'index.js');
 
-/** @param {Record<string, string>} pages  path → HTML */
+/** @param {Record<string, string>} pages  path → content (.js paths are served as JavaScript, others as HTML) */
 export async function startStaticSite(pages = {}) {
   const bundle = readFileSync(bundlePath);
-  const files = new Map(Object.entries(pages).map(([path, html]) => [path, { type: 'text/html; charset=utf-8', body: html }]));
+  const typeOf = (path) => (path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8');
+  const files = new Map(Object.entries(pages).map(([path, body]) => [path, { type: typeOf(path), body }]));
   files.set('/nomyo.js', { type: 'text/javascript; charset=utf-8', body: bundle });
   if (!files.has('/')) files.set('/', { type: 'text/html; charset=utf-8', body: '<!doctype html><title>site</title><p>site</p>' });
   const server = createServer((req, res) => {
@@ -24,6 +25,10 @@ export async function startStaticSite(pages = {}) {
   const origin = `http://127.0.0.1:${server.address().port}`;
   return {
     origin,
+    /** Adds or replaces a page after start (e.g. one that needs the router's URL). */
+    setPage(path, body) {
+      files.set(path, { type: typeOf(path), body });
+    },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
   };
 }
