@@ -139,6 +139,7 @@ describe('chat page (nomyo-router --ui) in Chromium', () => {
     assert.equal(followUp.messages.at(-1).role, 'tool');
     assert.match(followUp.messages.at(-1).content, /"city":"Paris"/);
     assertNoBodyContains(requests, [prompt, 'partly cloudy']);
+    await page.screenshot({ path: screenshotPath('chat-tools.png') });
     await context.close();
   });
 
