@@ -11,6 +11,7 @@ import { HttpError, errorResponse, jsonResponse, type RouterResponse } from './h
 import type { ApiKeyPolicy } from './policy/api-keys.js';
 import type { RateLimiter } from './policy/rate-limit.js';
 import { handleSecureCompletion, type RequestNote, type SecureCompletionContext } from './secure-completion.js';
+import type { UiSite } from './ui.js';
 
 export const PATH_HEALTH = '/healthz';
 
@@ -33,6 +34,8 @@ export interface AppContext extends SecureCompletionContext {
   cors: CorsPolicy;
   /** True once engine.ready() resolved. */
   isEngineReady(): boolean;
+  /** The chat page (--ui): answers its own paths, same-origin, so without CORS headers. */
+  ui?: UiSite | undefined;
 }
 
 type Route = { methods: readonly string[]; handle(context: AppContext, request: RouterRequest, note: RequestNote): Promise<RouterResponse> };
@@ -78,7 +81,11 @@ function withHeaders(response: RouterResponse, headers: Record<string, string>):
 export async function handleRequest(context: AppContext, request: RouterRequest, note: RequestNote = {}): Promise<RouterResponse> {
   const origin = request.headers.origin;
   const route = Object.hasOwn(routes, request.path) ? routes[request.path] : undefined;
-  if (route === undefined) return withHeaders(jsonResponse(404, { detail: 'not found' }), context.cors.responseHeaders(origin));
+  if (route === undefined) {
+    const page = context.ui?.handle(request.method, request.path);
+    if (page !== undefined) return page;
+    return withHeaders(jsonResponse(404, { detail: 'not found' }), context.cors.responseHeaders(origin));
+  }
   if (request.method === 'OPTIONS') return context.cors.preflight(origin, route.methods);
   let response: RouterResponse;
   if (!route.methods.includes(request.method)) {

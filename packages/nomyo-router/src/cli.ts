@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { collectApiKeys } from './policy/api-keys.js';
+import { UiUnavailableError } from './ui.js';
 import { DEFAULT_HOST, DEFAULT_PORT, ServerKeyError, createJsonLogger, startRouter, type RunningRouter } from './index.js';
 
 const HELP = `Usage: nomyo-router [options]
@@ -39,6 +40,7 @@ Options:
   --rate-limit N           requests per minute per API key (anonymous callers: per address);
                            over it: 429 with Retry-After
   --cors-origin ORIGIN     allow browser requests from this origin (repeatable; none by default)
+  --ui                     also serve a chat page at / (and the nomyo-js browser bundle at /nomyo.js)
   --quiet                  no per-request log lines (warnings still go to stderr)
   --help                   show this help
   --version                print the version
@@ -68,6 +70,7 @@ const OPTIONS = {
   'key-password': { type: 'string' },
   'rate-limit': { type: 'string' },
   'cors-origin': { type: 'string', multiple: true },
+  ui: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -107,9 +110,11 @@ async function main(): Promise<void> {
     keyPassword: values['key-password'] ?? process.env.NOMYO_ROUTER_KEY_PASSWORD,
     rateLimit: integer('rate-limit', values['rate-limit'], 1),
     corsOrigins: values['cors-origin'] ?? [],
+    ui: values.ui ?? false,
     logger,
   });
   process.stdout.write(`nomyo-router listening on ${router.url}\n`);
+  if (values.ui) process.stdout.write(`chat page: ${router.url}/\n`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -130,7 +135,7 @@ process.on('unhandledRejection', (reason) => {
 });
 
 main().catch((error: unknown) => {
-  const known = error instanceof UsageError || error instanceof ServerKeyError || error instanceof TypeError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const known = error instanceof UsageError || error instanceof UiUnavailableError || error instanceof ServerKeyError || error instanceof TypeError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`nomyo-router: ${known ? message : `failed to start: ${message}`}\n`);
   process.exit(2);

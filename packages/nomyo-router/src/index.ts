@@ -13,6 +13,7 @@ import { silentLogger, type RouterLogger } from './log.js';
 import { createPublicKeyCache } from './public-key-cache.js';
 import { loadServerKey } from './server-key.js';
 import { serve } from './server.js';
+import { loadUi } from './ui.js';
 
 export { EngineError, type Engine, type EngineCompletion } from './engines/engine.js';
 export { createUpstreamEngine, type UpstreamEngineOptions } from './engines/upstream.js';
@@ -35,6 +36,8 @@ export interface RouterOptions extends EngineChoice {
   /** Requests per minute per API key (or per address for anonymous callers). */
   rateLimit?: number;
   corsOrigins?: string[];
+  /** Also serve the chat page at `/` and the nomyo-js browser bundle at `/nomyo.js`. */
+  ui?: boolean;
   logger?: RouterLogger;
   replayCache?: ReplayCacheOptions;
   /** How long close() waits for in-flight requests. Default 30 s. */
@@ -61,6 +64,10 @@ export async function startRouter(options: RouterOptions = {}): Promise<RunningR
   const logger = options.logger ?? silentLogger;
   const tiers = Array.isArray(options.tierModels) ? parseTierModels(options.tierModels) : (options.tierModels ?? {});
   const rateLimiter = options.rateLimit ? createRateLimiter(options.rateLimit) : undefined;
+  // Read before anything starts, so a missing page or bundle fails the start, not the first visit.
+  const ui = options.ui
+    ? loadUi({ models: Object.values(tiers).flatMap((models) => [...models]), apiKeyRequired: (options.apiKeys ?? []).length > 0 })
+    : undefined;
   const serverKey = await loadServerKey({ keyFile: options.keyFile, password: options.keyPassword });
   if (serverKey.permissionWarning) logger.warn(serverKey.permissionWarning);
   logger.info('server key', { source: serverKey.source, fingerprint: serverKey.fingerprint });
@@ -89,6 +96,7 @@ export async function startRouter(options: RouterOptions = {}): Promise<RunningR
       rateLimiter,
       cors: createCorsPolicy(options.corsOrigins ?? []),
       isEngineReady: () => engineReady,
+      ui,
       signal: shutdown.signal,
     },
     { host, port: options.port ?? DEFAULT_PORT, logger },

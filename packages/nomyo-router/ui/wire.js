@@ -50,7 +50,7 @@ function describeRequest({ method, path, headers, body, secrets }) {
   if (payloadId) rows.push(row('Payload ID', el('code', { 'data-field': 'wire-payload-id' }, payloadId)));
   if (method === 'POST') rows.push(row('Security tier', headers.get('x-security-tier') ?? 'not sent (server default)'));
   const auth = headers.get('authorization');
-  if (method === 'POST') rows.push(row('Authorization', auth ? `Bearer •••••• (${auth.length - 7} chars, not shown)` : 'none'));
+  if (method === 'POST') rows.push(row('Authorization', auth ? 'Bearer •••••• (not shown)' : 'none'));
   const publicKey = headers.get('x-public-key');
   if (publicKey) rows.push(row('X-Public-Key', `this tab's RSA public key (${numberFormat.format(publicKey.length)} chars)`));
   return { rows, fields, payloadId, path, method };
