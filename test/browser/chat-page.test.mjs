@@ -3,7 +3,10 @@
 // metadata appear, nothing on the wire carries the prompt, nothing is persisted,
 // and the page holds together at desktop and phone width.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { repoRoot } from '../support/paths.mjs';
 import { startRouter } from '../support/router.mjs';
 import { startStubUpstream } from '../support/stub-upstream.mjs';
 import { EMPTY_STATE, launchChromium, persistedState, recordRequests, screenshotPath } from './support/chromium.mjs';
@@ -74,6 +77,25 @@ describe('chat page (nomyo-router --ui) in Chromium', () => {
     const post = await fetch(`${router.baseUrl}/`, { method: 'POST' });
     assert.equal(post.status, 405);
     await post.arrayBuffer();
+  });
+
+  test('without --ui the router serves no page; a missing bundle makes --ui fail at start, not at first visit', async () => {
+    const plain = await startRouter({ upstream: stub.url, args: ['--quiet'] });
+    try {
+      for (const path of ['/', '/nomyo.js', '/ui/app.js']) {
+        const response = await fetch(plain.baseUrl + path);
+        await response.arrayBuffer();
+        assert.equal(response.status, 404, path);
+      }
+    } finally {
+      await plain.stop();
+    }
+    const { loadUi, UiUnavailableError } = await import(pathToFileURL(join(repoRoot, 'packages', 'nomyo-router', 'dist', 'ui.js')).href);
+    assert.throws(() => loadUi({ bundlePath: join(repoRoot, 'no-such-bundle.js') }), (error) => {
+      assert.ok(error instanceof UiUnavailableError);
+      assert.match(error.message, /build the browser bundle first: npm run build/);
+      return true;
+    });
   });
 
   test('a message is answered, with metadata, and the prompt never crosses the wire in clear', async () => {
