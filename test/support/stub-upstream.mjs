@@ -95,7 +95,11 @@ export async function startStubUpstream() {
   let queue = [];
   let sequence = 0;
 
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
+    answer(req, res).catch(() => res.destroy());
+  });
+
+  async function answer(req, res) {
     if (req.method !== 'POST' || req.url !== COMPLETIONS_PATH) {
       send(res, 404, { error: { message: 'not found' } });
       return;
@@ -126,7 +130,7 @@ export async function startStubUpstream() {
       return;
     }
     send(res, 200, stubCompletion(request, sequence), scripted?.headers);
-  });
+  }
 
   await new Promise((resolve, reject) => {
     server.once('error', reject);
