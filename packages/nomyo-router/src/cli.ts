@@ -96,7 +96,25 @@ async function main(): Promise<void> {
   if (values.version) return void process.stdout.write(`${readVersion()}\n`);
 
   const logger = createJsonLogger(process.stderr, { quiet: values.quiet ?? false });
-  const router: RunningRouter = await startRouter({
+  // Signals are handled from the start: one that arrives while the key or the
+  // engine is loading stops the router as soon as it is up.
+  let router: RunningRouter | undefined;
+  let stopRequested: NodeJS.Signals | undefined;
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (router === undefined) return void (stopRequested = signal);
+    if (stopping) process.exit(1); // a second signal: give up on draining
+    stopping = true;
+    logger.info('shutting down', { signal });
+    router.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+
+  router = await startRouter({
     host: values.host ?? DEFAULT_HOST,
     port: integer('port', values.port, 0, 65535) ?? DEFAULT_PORT,
     upstream: values.upstream,
@@ -115,19 +133,7 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`nomyo-router listening on ${router.url}\n`);
   if (values.ui) process.stdout.write(`chat page: ${router.url}/\n`);
-
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1); // a second signal: give up on draining
-    stopping = true;
-    logger.info('shutting down', { signal });
-    router.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  if (stopRequested) stop(stopRequested);
 }
 
 process.on('unhandledRejection', (reason) => {

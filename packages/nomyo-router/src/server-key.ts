@@ -44,7 +44,8 @@ function parseKeyFile(path: string, pem: Buffer, password: string | undefined): 
     key = createPrivateKey({ key: pem, format: 'pem', ...(password ? { passphrase: password } : {}) });
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'ERR_MISSING_PASSPHRASE') throw new ServerKeyError(`key file ${path} is encrypted: pass --key-password or set NOMYO_ROUTER_KEY_PASSWORD`);
+    const encrypted = pem.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----');
+    if (code === 'ERR_MISSING_PASSPHRASE' || (encrypted && !password)) throw new ServerKeyError(`key file ${path} is encrypted: pass --key-password or set NOMYO_ROUTER_KEY_PASSWORD`);
     throw new ServerKeyError(`key file ${path} is not a readable PKCS#8 PEM private key (wrong password or corrupt file)`);
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
