@@ -87,6 +87,7 @@ function spreadOf(results) {
     ratioCallsPerSecond: range((r) => r.sequential.ratioCallsPerSecond ?? Number.NaN),
     oursOverFloor: range((r) => r.sequential.oursOverFloor),
     loadAverage: range((r) => Math.max(r.loadAverage.before, r.loadAverage.after)),
+    cpuPressureMax: range((r) => r.cpuPressure.max ?? Number.NaN),
   };
 }
 
@@ -113,5 +114,7 @@ writeFileSync(
 console.log(`\nMachine: ${machine.nproc} CPUs, ${machine.cpuModel}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}`);
 console.log(`Node: ${runs.map((r) => `${r.runtime.node} (OpenSSL ${r.runtime.openssl})`).join(', ')}; medians of ${repeat} run(s)\n`);
 console.log(table);
-console.log(`\nLoad average during the runs: ${runs.map((r) => `Node ${r.runtime.node.split('.')[0]} ${r.spread.loadAverage.join('–')}`).join(', ')}`);
+const spread = (r, key) => `Node ${r.runtime.node.split('.')[0]} ${r.spread[key].join('–')}`;
+console.log(`\nNoise: load average ${runs.map((r) => spread(r, 'loadAverage')).join(', ')}; CPU pressure (PSI some avg10, %) up to ${runs.map((r) => spread(r, 'cpuPressureMax')).join(', ')}`);
+console.log(`Spread across runs, nomyo-js/Python calls/s ratio: ${runs.map((r) => spread(r, 'ratioCallsPerSecond')).join(', ')}`);
 console.log(`Wrote ${join(values['out-dir'], 'latest.json')}, latest.md and chart.svg`);

@@ -18,6 +18,7 @@ import { measureHttpRoundTrip, measureRsa } from './lib/floor.mjs';
 import { describeRuntime } from './lib/machine.mjs';
 import { measurePayloads } from './lib/payload.mjs';
 import { startPythonWorker } from './lib/python-worker.mjs';
+import { cpuPressure } from './lib/quiet.mjs';
 import { BENCH_MODEL, benchRequest, fetchServerKey, postRaw, keepAliveAgent, sealRequests } from './lib/raw-requests.mjs';
 import { measureSequential } from './lib/sequential.mjs';
 
@@ -26,7 +27,11 @@ const QUICK = { rsa: 5, http: 8, rounds: 1, oursPerBlock: 3, pythonPerBlock: 2, 
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, quick: { type: 'boolean' }, 'no-python': { type: 'boolean' } } });
 const plan = values.quick ? QUICK : FULL;
-const log = (message) => process.stderr.write(`  [node ${process.versions.node}] ${message}\n`);
+const pressure = [];
+const log = (message) => {
+  pressure.push(cpuPressure());
+  process.stderr.write(`  [node ${process.versions.node}] ${message}\n`);
+};
 
 // The client warns once per construction that plain HTTP is for local use; here it is.
 console.warn = () => {};
@@ -112,6 +117,8 @@ try {
   result.coldStart = await measureColdStart({ baseUrl: router.baseUrl, runs: plan.coldRuns });
 
   result.bundle = measureBundle();
+  pressure.push(cpuPressure());
+  result.cpuPressure = { samples: pressure, max: Math.max(...pressure.filter(Number.isFinite)) };
 } finally {
   await router.stop();
   servers.stop();

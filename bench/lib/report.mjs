@@ -37,6 +37,7 @@ function rows() {
     ['constructor returns after', (r) => ms(r.coldStart.constructorMs), '~0'],
     ['first answer, fresh key (background RSA-4096 generation)', (r) => ms(r.coldStart.freshKeyFirstAnswerMs), ''],
     ['first answer, keyDir key', (r) => ms(r.coldStart.keyDirFirstAnswerMs), ''],
+    ['CPU after the first answer (next rotation key), fresh / keyDir', (r) => `${ms(r.coldStart.freshKeyBackgroundCpuMs)} / ${ms(r.coldStart.keyDirBackgroundCpuMs)}`, ''],
     ['**Payload size (nomyo-js/protocol), seal / open**', () => '', ''],
     ...['10 KB', '1 MB', '10 MB'].map((label) => [
       `${label}: MB/s (ms)`,
