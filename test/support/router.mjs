@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fixtureKey, repoRoot, routerCliPath } from './paths.mjs';
 
-const LISTENING = /^nomyo-router listening on (http:\/\/\S+):(\d+)$/;
+const LISTENING = /^nomyo-router listening on (https?:\/\/\S+):(\d+)$/;
 const START_TIMEOUT_MS = 20_000;
 const running = new Set();
 

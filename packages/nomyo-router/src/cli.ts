@@ -40,6 +40,8 @@ Options:
   --rate-limit N           requests per minute per API key (anonymous callers: per address);
                            over it: 429 with Retry-After
   --cors-origin ORIGIN     allow browser requests from this origin (repeatable; none by default)
+  --tls-cert PATH          serve HTTPS with this PEM certificate chain (with --tls-key)
+  --tls-key PATH           the PEM private key of --tls-cert
   --ui                     also serve a chat page at / (and the nomyo-js browser bundle at /nomyo.js)
   --quiet                  no per-request log lines (warnings still go to stderr)
   --help                   show this help
@@ -70,6 +72,8 @@ const OPTIONS = {
   'key-password': { type: 'string' },
   'rate-limit': { type: 'string' },
   'cors-origin': { type: 'string', multiple: true },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   ui: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -83,6 +87,16 @@ function integer(name: string, value: string | undefined, min: number, max = Num
   const parsed = Number(value);
   if (!/^\d+$/.test(value) || parsed < min || parsed > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
   return parsed;
+}
+
+function readTls(certPath: string | undefined, keyPath: string | undefined): { cert: Buffer; key: Buffer } | undefined {
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined || keyPath === undefined) throw new UsageError('--tls-cert and --tls-key go together');
+  try {
+    return { cert: readFileSync(certPath), key: readFileSync(keyPath) };
+  } catch (error) {
+    throw new UsageError(`cannot read the TLS certificate or key: ${(error as Error).message}`);
+  }
 }
 
 function readVersion(): string {
@@ -114,6 +128,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 
+  const tls = readTls(values['tls-cert'], values['tls-key']);
   router = await startRouter({
     host: values.host ?? DEFAULT_HOST,
     port: integer('port', values.port, 0, 65535) ?? DEFAULT_PORT,
@@ -128,6 +143,7 @@ async function main(): Promise<void> {
     keyPassword: values['key-password'] ?? process.env.NOMYO_ROUTER_KEY_PASSWORD,
     rateLimit: integer('rate-limit', values['rate-limit'], 1),
     corsOrigins: values['cors-origin'] ?? [],
+    ...(tls ? { tls } : {}),
     ui: values.ui ?? false,
     logger,
   });

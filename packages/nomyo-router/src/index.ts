@@ -36,6 +36,8 @@ export interface RouterOptions extends EngineChoice {
   /** Requests per minute per API key (or per address for anonymous callers). */
   rateLimit?: number;
   corsOrigins?: string[];
+  /** PEM certificate chain and key: serve HTTPS (the URL becomes https://). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Also serve the chat page at `/` and the nomyo-js browser bundle at `/nomyo.js`. */
   ui?: boolean;
   logger?: RouterLogger;
@@ -99,12 +101,12 @@ export async function startRouter(options: RouterOptions = {}): Promise<RunningR
       ui,
       signal: shutdown.signal,
     },
-    { host, port: options.port ?? DEFAULT_PORT, logger },
+    { host, port: options.port ?? DEFAULT_PORT, logger, tls: options.tls },
   );
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${urlHost(host)}:${handle.port}`,
+    url: `${options.tls ? 'https' : 'http'}://${urlHost(host)}:${handle.port}`,
     host,
     port: handle.port,
     publicKeyPem: serverKey.publicKeyPem,

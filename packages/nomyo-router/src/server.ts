@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { MAX_ENVELOPE_BYTES } from 'nomyo-js/protocol';
 import { handleRequest, type AppContext } from './app.js';
@@ -18,10 +19,12 @@ export interface ServeOptions {
   port: number;
   logger: RouterLogger;
   maxBodyBytes?: number;
+  /** PEM certificate chain and private key: serve HTTPS instead of HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
 }
 
 export interface HttpServerHandle {
-  server: Server;
+  server: Server | TlsServer;
   host: string;
   port: number;
   /** Stops accepting, waits for in-flight requests (up to `deadlineMs`), then closes every connection. */
@@ -90,9 +93,12 @@ export async function serve(context: AppContext, options: ServeOptions): Promise
     writeResponse(res, response, extra);
   };
 
-  const server = createServer({ keepAlive: true }, (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     respond(req, res).catch(() => res.destroy());
-  });
+  };
+  const server = options.tls
+    ? createTlsServer({ keepAlive: true, cert: options.tls.cert, key: options.tls.key }, listener)
+    : createServer({ keepAlive: true }, listener);
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
