@@ -199,7 +199,7 @@ async function converse(text) {
     }
     history.push({ role: 'assistant', content: completion.choices[0]?.message?.content ?? '' });
     renderAnswer(pending, completion, ms);
-    setStatus('good', `Reply opened · ${ms} ms`);
+    setStatus('good', `Reply opened in ${ms} ms`);
   } catch (error) {
     history.length = before;
     renderError(pending, error);
