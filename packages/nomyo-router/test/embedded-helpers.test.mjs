@@ -121,6 +121,7 @@ describe('toChatHistory', () => {
     rejects400(() => toChatHistory([{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }]), /^messages\[0\] has a non-text part/);
     rejects400(() => toChatHistory([{ role: 'tool', tool_call_id: 'nope', content: 'secret' }]), /^messages\[0\] answers a tool_call_id/);
     rejects400(() => toChatHistory([{ role: 'wizard', content: 'x' }]), /^messages\[0\]\.role must be/);
+    rejects400(() => toChatHistory([{ role: 'assistant', content: 'x', tool_calls: { id: 'a' } }]), /^messages\[0\]\.tool_calls must be a list$/);
   });
 });
 

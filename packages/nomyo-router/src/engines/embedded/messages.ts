@@ -39,11 +39,13 @@ function toModelTurn(message: ChatMessage, index: number, calls: Map<string, Cha
   const response: ChatModelResponse['response'] = [];
   const text = readText(message.content, index);
   if (text !== '') response.push(text);
-  for (const call of message.tool_calls ?? []) {
+  const toolCalls: unknown = message.tool_calls ?? [];
+  if (!Array.isArray(toolCalls)) invalid(`messages[${index}].tool_calls must be a list`);
+  for (const call of toolCalls as NonNullable<ChatMessage['tool_calls']>) {
     if (call?.type !== 'function' || typeof call.function?.name !== 'string' || typeof call.id !== 'string') {
       invalid(`messages[${index}].tool_calls must be function calls with an id and a name`);
     }
-    const item: ChatModelFunctionCall = { type: 'functionCall', name: call.function.name, params: parseArguments(call.function.arguments ?? '{}'), result: '' };
+    const item: ChatModelFunctionCall = { type: 'functionCall', name: call.function.name, params: parseArguments(typeof call.function.arguments === 'string' ? call.function.arguments : '{}'), result: '' };
     calls.set(call.id, item);
     response.push(item);
   }

@@ -45,7 +45,7 @@ function toFunctions(tools: FunctionTool[]): ChatModelFunctions {
   tools.forEach((tool, index) => {
     const { name, description, parameters } = tool.function;
     const params = parameters === undefined ? EMPTY_PARAMETERS : toGrammarSchema(parameters, `tools[${index}].function.parameters`);
-    functions[name] = { ...(description ? { description } : {}), params };
+    functions[name] = { ...(typeof description === 'string' && description !== '' ? { description } : {}), params };
   });
   return functions;
 }
