@@ -4,7 +4,7 @@
  */
 import { seal, serializeEnvelope } from './crypto/seal.js';
 import { wipe } from './crypto/wipe.js';
-import { ClientDisposedError, InvalidRequestError } from './errors.js';
+import { ClientDisposedError, InvalidRequestError, SecurityError } from './errors.js';
 import { KeyManager } from './keys/key-manager.js';
 import { keyDirSupported } from './keys/node-store-loader.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -38,6 +38,16 @@ const HTTP_WARNING =
   'nomyo-js: allowHttp is enabled and baseUrl uses plain HTTP. The server public key is fetched ' +
   'without authentication, so a man-in-the-middle can read your prompts. Use this only for local development.';
 
+/** Browsers expose crypto.subtle only in secure contexts; say so instead of failing later with a TypeError. */
+function assertWebCrypto(): void {
+  const webCrypto = (globalThis as { crypto?: Partial<Crypto> }).crypto;
+  if (typeof webCrypto?.subtle?.encrypt !== 'function' || typeof webCrypto.randomUUID !== 'function') {
+    throw new SecurityError(
+      'WebCrypto (crypto.subtle) is not available here. Browsers provide it only in secure contexts: https:// pages or http://localhost.',
+    );
+  }
+}
+
 function validateParams(params: ChatCompletionCreateParams): void {
   if (typeof params !== 'object' || params === null) throw new InvalidRequestError('create() expects a parameters object');
   if (typeof params.model !== 'string' || params.model.length === 0) throw new InvalidRequestError('model must be a non-empty string');
@@ -61,6 +71,7 @@ export class SecureChatCompletion {
   #disposed = false;
 
   constructor(options: SecureChatCompletionOptions = {}) {
+    assertWebCrypto();
     this.#allowHttp = options.allowHttp === true;
     this.baseUrl = normalizeBaseUrl(options.baseUrl ?? readEnv('NOMYO_BASE_URL') ?? DEFAULT_BASE_URL, this.#allowHttp);
     const apiKey = 'apiKey' in options ? options.apiKey : readEnv('NOMYO_API_KEY');

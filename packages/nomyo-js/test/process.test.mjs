@@ -1,6 +1,8 @@
 // Behaviour only visible from outside the process: console output and exit.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { SecureChatCompletion } from 'nomyo-js';
 import { repoRoot } from '../../../test/support/paths.mjs';
@@ -9,6 +11,7 @@ import { startStubUpstream } from '../../../test/support/stub-upstream.mjs';
 
 let stub;
 let router;
+let children = 0;
 
 before(async () => {
   stub = await startStubUpstream();
@@ -20,15 +23,25 @@ after(async () => {
   await stub?.close();
 });
 
-/** Runs an ES module in a child Node; asynchronous, because the stub upstream lives in this process. */
-function runModule(source, env = {}) {
+/**
+ * Runs an ES module in a child Node; asynchronous, because the stub upstream lives
+ * in this process. A real file, not `-e`: eval mode exposes built-in modules as
+ * globals (`crypto` would be node:crypto).
+ */
+function runModule(source, env = {}, nodeFlags = []) {
   const started = performance.now();
+  const file = join(repoRoot, 'test-output', `child-${process.pid}-${++children}.mjs`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, source);
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--input-type=module', '-e', source],
+      [...nodeFlags, file],
       { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } },
-      (error, stdout, stderr) => resolve({ status: error ? (error.code ?? -1) : 0, stdout, stderr, ms: performance.now() - started }),
+      (error, stdout, stderr) => {
+        rmSync(file, { force: true });
+        resolve({ status: error ? (error.code ?? -1) : 0, stdout, stderr, ms: performance.now() - started });
+      },
     );
   });
 }
@@ -86,4 +99,17 @@ test('the logger hears about requests but never their prompt, key material or AP
   assert.ok(lines.some((l) => l.startsWith('warn retrying request')));
   const all = lines.join('\n');
   for (const secret of [prompt, 'sk-test-secret-123', 'BEGIN', 'echo:']) assert.equal(all.includes(secret), false, secret);
+});
+
+test('without WebCrypto (as in an insecure browser context) construction is a clear SecurityError', async () => {
+  const { status, stdout, stderr } = await runModule(
+    `import { SecureChatCompletion, SecurityError } from 'nomyo-js';
+     if (globalThis.crypto !== undefined) process.exit(4);
+     try { new SecureChatCompletion(); process.exit(2); }
+     catch (e) { if (!(e instanceof SecurityError)) process.exit(3); console.log(e.message); }`,
+    {},
+    ['--no-experimental-global-webcrypto'],
+  );
+  assert.equal(status, 0, stderr);
+  assert.match(stdout, /secure contexts/);
 });
