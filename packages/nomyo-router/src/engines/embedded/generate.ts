@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LlamaChat } from 'node-llama-cpp';
-import type { ChatHistoryItem, ChatModelFunctions, ChatWrapper, GbnfJsonSchema, Llama, LlamaContextSequence, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
-import type { ChatCompletionRequest } from 'nomyo-js';
+import type { ChatHistoryItem, ChatModelFunctions, ChatWrapper, GbnfJsonSchema, Llama, LlamaChatResponse, LlamaContextSequence, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
+import type { ChatCompletionRequest, ToolCall } from 'nomyo-js';
 import { EngineError, type EngineCompletion } from '../engine.js';
 import { toGrammarSchema } from './json-schema.js';
 import { toChatHistory } from './messages.js';
@@ -75,6 +75,19 @@ function finishReason(stopReason: StopReason | undefined): string {
   return 'stop';
 }
 
+/** The answer's content, tool calls and finish_reason from LlamaChat's result. */
+function readAnswer(result: LlamaChatResponse<ChatModelFunctions> | LlamaChatResponse, tools: ToolPlan): { content: string | null; toolCalls: ToolCall[]; finish: string } {
+  const stopReason = result.metadata.stopReason as StopReason;
+  if (tools.mode === 'forced') {
+    const call = stopReason === 'maxTokens' ? undefined : readForcedCall(result.response, tools.names);
+    return call ? { content: null, toolCalls: [call], finish: 'tool_calls' } : { content: result.response, toolCalls: [], finish: finishReason(stopReason) };
+  }
+  const calls: LlamaChatResponse<ChatModelFunctions>['functionCalls'] = result.functionCalls;
+  const toolCalls = (calls ?? []).map((call) => toToolCall(call.functionName, call.params));
+  if (toolCalls.length === 0) return { content: result.response, toolCalls, finish: finishReason(stopReason) };
+  return { content: result.response.trim() === '' ? null : result.response, toolCalls, finish: 'tool_calls' };
+}
+
 export async function generate(loaded: Loaded, prepared: Prepared, hooks: GenerateHooks): Promise<EngineCompletion> {
   const { tools, sampling } = prepared;
   const history = tools.mode === 'forced' ? [...loaded.wrapper.addAvailableFunctionsSystemMessageToHistory(prepared.history, tools.functions)] : prepared.history;
@@ -97,18 +110,10 @@ export async function generate(loaded: Loaded, prepared: Prepared, hooks: Genera
       onToken: (tokens: readonly unknown[]) => void (completionTokens += tokens.length),
       ...(hooks.onTextChunk ? { onTextChunk: hooks.onTextChunk } : {}),
     };
-    const result = functions
+    const result: LlamaChatResponse<ChatModelFunctions> | LlamaChatResponse = functions
       ? await chat.generateResponse(history, { ...common, functions, documentFunctionParams: true, maxParallelFunctionCalls: 1 })
       : await chat.generateResponse(history, { ...common, ...(grammar ? { grammar } : {}) });
-    const stopReason = result.metadata.stopReason as StopReason;
-    let content: string | null = result.response;
-    let toolCalls = (result.functionCalls ?? []).map((call) => toToolCall(call.functionName, call.params));
-    let finish = finishReason(stopReason);
-    if (tools.mode === 'forced') {
-      const call = stopReason === 'maxTokens' ? undefined : readForcedCall(result.response, tools.names);
-      if (call) [toolCalls, finish] = [[call], 'tool_calls'];
-    }
-    if (toolCalls.length > 0) [content, finish] = [result.response.trim() === '' || tools.mode === 'forced' ? null : result.response, 'tool_calls'];
+    const { content, toolCalls, finish } = readAnswer(result, tools);
     return {
       id: `chatcmpl-${randomUUID().replaceAll('-', '')}`,
       object: 'chat.completion',
