@@ -7,8 +7,8 @@
 //   node bench/engine.mjs [--runs N] [--max-tokens N] [--threads N]
 //
 // What the numbers mean:
-//   engine TTFT          complete() called → first decoded text (queue + prompt evaluation).
-//   engine decode tok/s  (completion tokens - 1) / (last text - first text).
+//   engine TTFT          complete() called → first token decoded (queue + prompt evaluation).
+//   engine decode tok/s  (completion tokens - 1) / (last token - first token).
 //   end-to-end latency   request issued → whole chat.completion in hand. Engine alone: the
 //                        complete() call. Through the router: client.create(), which seals the
 //                        request, POSTs it, and opens the sealed answer.
@@ -67,7 +67,7 @@ const client = new SecureChatCompletion({ baseUrl: router.baseUrl, allowHttp: tr
 async function viaEngine(tokens) {
   const chunks = [];
   const started = performance.now();
-  const completion = await engine.complete(request(tokens), { signal: new AbortController().signal, onTextChunk: () => chunks.push(performance.now()) });
+  const completion = await engine.complete(request(tokens), { signal: new AbortController().signal, onTokens: () => chunks.push(performance.now()) });
   const ms = performance.now() - started;
   const n = completion.usage.completion_tokens;
   const decodeMs = chunks.at(-1) - chunks[0];
@@ -114,7 +114,7 @@ const rows = [
   ['completion tokens', String(tokens), String(med(full.routerRuns, 'tokens')), sameWork ? 'identical answers' : 'ANSWERS DIFFER'],
   ['end-to-end tokens/s', (tokens / (e2eEngine / 1000)).toFixed(1), (tokens / (e2eRouter / 1000)).toFixed(1), pct(tokens / e2eRouter, tokens / e2eEngine)],
   ['1-token answer (TTFT analogue)', ms(oneEngine), ms(oneRouter), `${ms(oneRouter - oneEngine)} (${pct(oneRouter, oneEngine)})`],
-  ['engine TTFT (first decoded text)', ms(med(full.engineRuns, 'ttft')), 'not observable', 'sealed answers arrive whole'],
+  ['engine TTFT (first token decoded)', ms(med(full.engineRuns, 'ttft')), 'not observable', 'sealed answers arrive whole'],
   ['engine decode tokens/s', med(full.engineRuns, 'decode').toFixed(1), 'not observable', ''],
 ];
 const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));

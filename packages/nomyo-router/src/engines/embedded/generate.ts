@@ -36,7 +36,9 @@ const JSON_OBJECT: GbnfJsonSchema = { type: 'object', additionalProperties: true
 
 export interface GenerateHooks {
   signal: AbortSignal;
-  /** Called with each piece of answer text as it is decoded (for time-to-first-token). */
+  /** Called as each token is decoded, with how many (the benchmark's time-to-first-token and decode rate). */
+  onTokens?: ((count: number) => void) | undefined;
+  /** Called with each piece of answer text once released (text that may begin a stop sequence is held back). */
   onTextChunk?: ((text: string) => void) | undefined;
 }
 
@@ -107,7 +109,10 @@ export async function generate(loaded: Loaded, prepared: Prepared, hooks: Genera
       ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
       ...(sampling.repeatPenalty ? { repeatPenalty: sampling.repeatPenalty } : {}),
       customStopTriggers: sampling.stop,
-      onToken: (tokens: readonly unknown[]) => void (completionTokens += tokens.length),
+      onToken: (tokens: readonly unknown[]) => {
+        completionTokens += tokens.length;
+        hooks.onTokens?.(tokens.length);
+      },
       ...(hooks.onTextChunk ? { onTextChunk: hooks.onTextChunk } : {}),
     };
     const result: LlamaChatResponse<ChatModelFunctions> | LlamaChatResponse = functions
