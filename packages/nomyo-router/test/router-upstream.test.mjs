@@ -45,7 +45,10 @@ describe('upstream answers mapped to protocol statuses', () => {
   for (const [name, scripted, status, detail, retryAfter] of cases) {
     test(name, async () => {
       stub.script([scripted]);
+      const callsBefore = stub.calls.length;
       const answer = await client.complete(userRequest(name));
+      // One attempt only: a request the engine already received is never sent twice.
+      assert.equal(stub.calls.length, callsBefore + 1);
       assert.equal(answer.status, status);
       assert.equal(answer.detail, detail);
       assert.equal(answer.headers.get('retry-after'), retryAfter);
