@@ -6,7 +6,7 @@
  * `version` or `algorithm` is a downgrade attempt and is refused like any other
  * malformed envelope.
  */
-import { decodeBase64, isBase64 } from '../crypto/base64.js';
+import { decodeBase64 } from '../crypto/base64.js';
 import type { Bytes } from '../crypto/wipe.js';
 
 export const PROTOCOL_VERSION = '1.0';
@@ -77,13 +77,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function readBase64(container: Record<string, unknown>, field: string): Bytes {
+function readBase64(container: Record<string, unknown>, field: string, spare = 0): Bytes {
   const value = container[field];
   if (value === undefined) fail('missing_field', `envelope field "${field}" is missing`);
-  if (typeof value !== 'string' || !isBase64(value)) {
+  try {
+    if (typeof value !== 'string') throw new TypeError('not a string');
+    return decodeBase64(value, spare);
+  } catch {
     fail('bad_field', `envelope field "${field}" is not standard padded base64`);
   }
-  return decodeBase64(value);
 }
 
 function assertSize(field: string, bytes: Uint8Array, expected: number): void {
@@ -124,12 +126,7 @@ export function parseEnvelope(body: string | Uint8Array): EnvelopeParts & { proc
   if (encryptedKey.length < MIN_RSA_BITS / 8 || encryptedKey.length > MAX_RSA_BITS / 8) {
     fail('bad_field', 'envelope field "encrypted_aes_key" has an impossible length');
   }
-  const ciphertext = payload.ciphertext;
-  if (ciphertext === undefined) fail('missing_field', 'envelope field "ciphertext" is missing');
-  if (typeof ciphertext !== 'string' || !isBase64(ciphertext)) {
-    fail('bad_field', 'envelope field "ciphertext" is not standard padded base64');
-  }
-  const sealed = decodeBase64(ciphertext, TAG_BYTES);
+  const sealed = readBase64(payload, 'ciphertext', TAG_BYTES);
   sealed.set(tag, sealed.length - TAG_BYTES);
 
   const parts: EnvelopeParts & { processedAt?: number } = { sealed, nonce, encryptedKey };
