@@ -5,7 +5,7 @@
  * Every refusal is an HttpError with fixed text; decrypted content never
  * reaches an error body.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import type { ChatCompletionRequest } from 'nomyo-js';
 import {
   DecryptionFailedError,
@@ -13,14 +13,13 @@ import {
   MAX_PLAINTEXT_BYTES,
   TAG_BYTES,
   isSecurityTier,
-  open,
   parseEnvelope,
-  seal,
   serializeEnvelope,
   wipe,
   type SecurityTier,
 } from 'nomyo-js/protocol';
 import { EngineError, type Engine, type EngineCompletion } from './engines/engine.js';
+import { openWithServerKey, sealToClient } from './envelope-crypto.js';
 import { HttpError, type RouterResponse } from './http-error.js';
 import type { PublicKeyCache } from './public-key-cache.js';
 import type { ReplayCache } from './policy/replay-cache.js';
@@ -88,7 +87,7 @@ async function openRequest(body: Uint8Array, serverKey: CryptoKey): Promise<Chat
   if (parts.sealed.length - TAG_BYTES > MAX_PLAINTEXT_BYTES) throw new HttpError(413, 'decrypted request exceeds 10 MiB');
   let plaintext: Uint8Array;
   try {
-    plaintext = await open(parts, serverKey);
+    plaintext = await openWithServerKey(parts, serverKey);
   } catch (error) {
     if (error instanceof DecryptionFailedError) throw new HttpError(400, 'decryption failed', { cause: error });
     throw error;
@@ -113,7 +112,7 @@ async function completeWithEngine(engine: Engine, request: ChatCompletionRequest
   }
 }
 
-async function sealAnswer(completion: EngineCompletion, payloadId: string, tier: SecurityTier, clientKey: CryptoKey): Promise<RouterResponse> {
+function sealAnswer(completion: EngineCompletion, payloadId: string, tier: SecurityTier, clientKey: KeyObject): RouterResponse {
   const processedAt = Math.floor(Date.now() / 1000);
   const answer = {
     ...completion,
@@ -121,7 +120,7 @@ async function sealAnswer(completion: EngineCompletion, payloadId: string, tier:
   };
   const plaintext = new TextEncoder().encode(JSON.stringify(answer));
   try {
-    const envelope = await seal(plaintext, clientKey);
+    const envelope = sealToClient(plaintext, clientKey);
     const body = serializeEnvelope({ ...envelope, processed_at: processedAt });
     return { status: 200, headers: { 'content-type': 'application/json' }, body };
   } finally {
@@ -150,6 +149,6 @@ export async function handleSecureCompletion(
     const tier = resolveTier(context.tiers, requestedTier, request.model);
     note.tier = tier;
     const completion = await completeWithEngine(context.engine, request, context.signal);
-    return sealAnswer(completion, payloadId, tier, clientKey.key);
+    return sealAnswer(completion, payloadId, tier, clientKey.keyObject);
   });
 }
