@@ -40,7 +40,11 @@ export function readBoundedBody(req: IncomingMessage, limit: number, state: Body
       }
     });
     req.on('end', () => (state.overflowed ? settle(tooLarge()) : settle(undefined, Buffer.concat(chunks, total))));
-    req.on('error', () => settle(new HttpError(400, 'request body incomplete')));
-    req.on('close', () => settle(new HttpError(400, 'request body incomplete')));
+    // 'close' also follows every complete body: build the error only when it is one.
+    const incomplete = () => {
+      if (!settled) settle(new HttpError(400, 'request body incomplete'));
+    };
+    req.on('error', incomplete);
+    req.on('close', incomplete);
   });
 }

@@ -7,6 +7,7 @@
  */
 import type { ChatCompletionRequest } from 'nomyo-js';
 import { EngineError, type Engine, type EngineCompletion } from './engine.js';
+import { postJson, ResponseTooLargeError } from './http-post.js';
 
 export interface UpstreamEngineOptions {
   /** e.g. http://127.0.0.1:11434/v1 */
@@ -43,18 +44,6 @@ function statusError(status: number, retryAfter: string | null): EngineError {
   return new EngineError(502, 'inference engine failed');
 }
 
-async function readLimited(response: Response, maxBytes: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (response.body === null) return new Uint8Array(0);
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    total += chunk.byteLength;
-    if (total > maxBytes) throw new EngineError(502, 'inference engine answer too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 function asCompletion(value: unknown, request: ChatCompletionRequest): EngineCompletion {
   const answer = value as Partial<EngineCompletion> | null;
   const valid =
@@ -72,7 +61,7 @@ function asCompletion(value: unknown, request: ChatCompletionRequest): EngineCom
 }
 
 export function createUpstreamEngine(options: UpstreamEngineOptions): Engine {
-  const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const url = new URL(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`);
   const timeoutMs = options.timeoutMs ?? 300_000;
   const maxResponseBytes = options.maxResponseBytes ?? 32 * 1024 * 1024;
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
@@ -84,23 +73,22 @@ export function createUpstreamEngine(options: UpstreamEngineOptions): Engine {
     async complete(request, { signal }) {
       const timeout = AbortSignal.timeout(timeoutMs);
       const combined = AbortSignal.any([signal, timeout]);
-      const body = JSON.stringify({ ...request, stream: false });
       try {
-        const response = await fetch(url, { method: 'POST', headers, body, signal: combined });
+        const response = await postJson(url, headers, JSON.stringify({ ...request, stream: false }), { signal: combined, maxBytes: maxResponseBytes });
         if (response.status !== 200) {
-          await response.body?.cancel().catch(() => {});
-          throw statusError(response.status, response.headers.get('retry-after'));
+          const retryAfter = response.headers['retry-after'];
+          throw statusError(response.status, typeof retryAfter === 'string' ? retryAfter : null);
         }
-        const bytes = await readLimited(response, maxResponseBytes);
         let parsed: unknown;
         try {
-          parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+          parsed = JSON.parse(response.body.toString('utf8'));
         } catch {
           throw new EngineError(502, 'invalid answer from inference engine');
         }
         return asCompletion(parsed, request);
       } catch (error) {
         if (error instanceof EngineError) throw error;
+        if (error instanceof ResponseTooLargeError) throw new EngineError(502, 'inference engine answer too large');
         throw networkError(error, timeout, signal);
       }
     },
