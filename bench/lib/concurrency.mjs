@@ -58,11 +58,14 @@ export async function measureConcurrency({ baseUrl, serverKey, routerPid, rounds
     const opened = await openResponseBody(results.at(-1).lastBody);
     if (!opened.choices?.[0]?.message?.content) throw new Error('router response did not open to a completion');
     const count = results.reduce((n, r) => n + r.count, 0);
+    const wallMs = results.reduce((n, r) => n + r.wallMs, 0);
     levels.push({
       concurrency,
       requests: count,
       requestsPerSecond: median(results.map((r) => (r.count / r.wallMs) * 1000)),
       routerCpuMsPerRequest: results.reduce((n, r) => n + r.routerCpuMs, 0) / count,
+      // CPU-seconds per second: how many cores the router kept busy (all threads).
+      routerCoresBusy: results.reduce((n, r) => n + r.routerCpuMs, 0) / wallMs,
       loadGeneratorCpuMsPerRequest: results.reduce((n, r) => n + r.loadCpuMs, 0) / count,
     });
   }

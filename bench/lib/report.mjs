@@ -33,6 +33,7 @@ function rows() {
       c === HEADLINE_CONCURRENCY ? `≤ ${TARGETS.routerCpuOverBaseline}× of decrypt+encrypt` : '',
     ]),
     ['  one RSA decrypt + one encrypt (CPU)', (r) => ms(r.concurrency.baselineCpuMs), ''],
+    ...CONCURRENCY_LEVELS.map((c) => [`cores the router kept busy at ${c}`, (r) => num(level(r, c)?.routerCoresBusy, 2), '']),
     ['**Cold start (new client in a warm process)**', () => '', ''],
     ['constructor returns after', (r) => ms(r.coldStart.constructorMs), '~0'],
     ['first answer, fresh key (background RSA-4096 generation)', (r) => ms(r.coldStart.freshKeyFirstAnswerMs), ''],
