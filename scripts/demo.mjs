@@ -20,14 +20,39 @@ function setUpModel() {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+/** Shows the router's model-loading progress and problems; its per-request log lines stay out of the way. */
+function relayRouterLog(line) {
+  let entry;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    process.stderr.write(`  router | ${line}\n`);
+    return;
+  }
+  if (entry.msg === 'loading model') process.stderr.write(dim(`  loading model ${String(entry.percent).padStart(3)}%\n`));
+  else if (entry.msg === 'engine ready') process.stderr.write(dim('  model loaded\n'));
+  else if (entry.level === 'warn' || entry.level === 'error') process.stderr.write(`  router | ${entry.msg}${entry.error ? `: ${entry.error}` : ''}\n`);
+}
+
+/** Waits until the router's engine has loaded the model (requests before that get 503). */
+async function waitUntilReady(baseUrl) {
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    const health = await fetch(`${baseUrl}/healthz`).then((r) => r.json(), () => undefined);
+    if (health?.ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('the model did not load within 3 minutes');
+}
+
 /** Starts the router on a free port; relays its model-loading progress; resolves with its base URL. */
 function startRouter() {
   const child = spawn(
     process.execPath,
-    ['packages/nomyo-router/dist/cli.js', '--port', '0', '--quiet', '--api-key', API_KEY, '--api-key', OVERRIDE_KEY],
+    ['packages/nomyo-router/dist/cli.js', '--port', '0', '--api-key', API_KEY, '--api-key', OVERRIDE_KEY],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  createInterface({ input: child.stderr }).on('line', (line) => process.stderr.write(dim(`  router | ${line}\n`)));
+  createInterface({ input: child.stderr }).on('line', relayRouterLog);
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`nomyo-router exited with code ${code} before it was ready`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -67,6 +92,7 @@ setUpModel();
 console.log('\nStarting nomyo-router with the embedded model (first start loads it into memory)…');
 const router = await startRouter();
 console.log(`nomyo-router is listening on ${router.baseUrl}`);
+await waitUntilReady(router.baseUrl);
 const wire = [];
 const client = new SecureChatCompletion({ baseUrl: router.baseUrl, allowHttp: true, apiKey: API_KEY, fetch: recordingFetch(wire) });
 
@@ -84,7 +110,8 @@ try {
     const response = await client.create({
       model: MODEL,
       messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: prompt }],
-      temperature: 0.2,
+      temperature: 0,
+      seed: 7,
       max_tokens: 40,
     });
     console.log(`  > ${prompt}\n  < ${response.choices[0].message.content.trim()}`);
