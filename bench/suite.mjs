@@ -83,6 +83,7 @@ try {
     result.sequential = await measureSequential({
       ours: () => client.create(benchRequest()),
       python,
+      routerPid: router.child.pid,
       rounds: plan.rounds,
       oursPerBlock: plan.oursPerBlock,
       pythonPerBlock: plan.pythonPerBlock,

@@ -4,18 +4,30 @@
 // fetched, background key work finished) before the first timed block, as in a
 // long-running application.
 import { waitForQuiet } from './quiet.mjs';
+import { processCpuMs } from './router-cpu.mjs';
 import { median, quantile } from './stats.mjs';
 
 function summarize(blocks) {
   const latencies = blocks.flatMap((b) => b.latenciesMs);
   const rates = blocks.map((b) => (b.latenciesMs.length / b.wallMs) * 1000);
+  const perCall = (key) => blocks.reduce((n, b) => n + b[key], 0) / latencies.length;
   return {
     calls: latencies.length,
     blocks: blocks.length,
     callsPerSecond: median(rates),
     medianMs: median(latencies),
     p95Ms: quantile(latencies, 0.95),
+    clientCpuMsPerCall: perCall('clientCpuMs'),
+    routerCpuMsPerCall: perCall('routerCpuMs'),
   };
+}
+
+/** Runs a block and adds the CPU the client process and the router spent on it. */
+async function withCpu(clientPid, routerPid, block) {
+  const client = processCpuMs(clientPid);
+  const router = processCpuMs(routerPid);
+  const result = await block();
+  return { ...result, clientCpuMs: processCpuMs(clientPid) - client, routerCpuMs: processCpuMs(routerPid) - router };
 }
 
 async function timeBlock(call, count) {
@@ -30,10 +42,10 @@ async function timeBlock(call, count) {
 }
 
 /**
- * @param {{ ours: () => Promise<unknown>, python?: { run(n: number): Promise<{latenciesMs: number[], wallMs: number}> },
- *   rounds: number, oursPerBlock: number, pythonPerBlock: number }} options
+ * @param {{ ours: () => Promise<unknown>, python?: { pid: number, run(n: number): Promise<{latenciesMs: number[], wallMs: number}> },
+ *   routerPid: number, rounds: number, oursPerBlock: number, pythonPerBlock: number }} options
  */
-export async function measureSequential({ ours, python, rounds, oursPerBlock, pythonPerBlock }) {
+export async function measureSequential({ ours, python, routerPid, rounds, oursPerBlock, pythonPerBlock }) {
   await timeBlock(ours, 3);
   if (python) await python.run(2);
   // The client pre-generates its next rotation key in the background after the
@@ -42,8 +54,8 @@ export async function measureSequential({ ours, python, rounds, oursPerBlock, py
   const oursBlocks = [];
   const pythonBlocks = [];
   for (let round = 0; round < rounds; round++) {
-    const steps = [async () => oursBlocks.push(await timeBlock(ours, oursPerBlock))];
-    if (python) steps.push(async () => pythonBlocks.push(await python.run(pythonPerBlock)));
+    const steps = [async () => oursBlocks.push(await withCpu(process.pid, routerPid, () => timeBlock(ours, oursPerBlock)))];
+    if (python) steps.push(async () => pythonBlocks.push(await withCpu(python.pid, routerPid, () => python.run(pythonPerBlock))));
     if (round % 2 === 1) steps.reverse();
     for (const step of steps) await step();
   }
