@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SecurityError } from 'nomyo-js';
-import { KeyManager } from '../dist/node/keys/key-manager.js';
+import { KeyManager, prepareDelay } from '../dist/node/keys/key-manager.js';
 import { loadOrCreateKeyFiles } from '../dist/node/keys/node-store.js';
 import { clientEncryptedPassword, fixtureKey, pythonBin } from '../../../test/support/paths.mjs';
 
@@ -88,18 +88,21 @@ test('a keyDir key is imported non-extractable', async () => {
   keys.dispose();
 });
 
+test('the next key is generated shortly before a rotation is due, not at start-up', () => {
+  assert.equal(prepareDelay(3_600_000), 3_540_000);
+  assert.equal(prepareDelay(100), 50);
+  assert.equal(prepareDelay(0), 0);
+});
+
 test('rotation swaps in a pre-generated key without waiting, and dispose drops everything', async () => {
-  const keys = new KeyManager({ rotationInterval: 3_600_000, logger: silent });
+  const keys = new KeyManager({ rotationInterval: 1000, logger: silent });
   const first = await keys.current();
   assert.equal(first.privateKey.extractable, false);
-  let rotated = false;
-  for (let i = 0; i < 400 && !rotated; i++) {
-    rotated = keys.rotate();
-    if (!rotated) await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  assert.equal(rotated, true, 'a pre-generated key became ready within 10 s');
+  for (let i = 0; i < 600 && keys.rotations === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+  assert.ok(keys.rotations >= 1, 'rotated within 15 s');
   const second = await keys.current();
   assert.notEqual(second.publicKeyPem, first.publicKeyPem);
+  assert.equal(keys.rotate(), false, 'no key is ready right after a rotation: the next one is not generated yet');
   keys.dispose();
   await assert.rejects(keys.current(), { name: 'ClientDisposedError', code: 'client_disposed' });
 });

@@ -2,7 +2,8 @@
  * The client's own RSA-4096 key pair: generated in the background from
  * construction (or loaded from `keyDir`), rotated on a timer that never holds a
  * process open, and dropped on dispose. Rotation always swaps in a key that is
- * already generated, so no request ever waits on key generation after the first.
+ * already generated, so no request ever waits on key generation after the first;
+ * that key is generated shortly before the rotation is due, not at start-up.
  */
 import { generateKeyPair, importPrivateKeyDer, type ClientKeyPair } from '../crypto/rsa.js';
 import { wipe } from '../crypto/wipe.js';
@@ -19,6 +20,16 @@ export interface KeyManagerOptions {
 }
 
 function ignore(): void {}
+
+/**
+ * How long before a rotation is due the next key starts generating: late enough
+ * that it does not compete with the first requests for CPU (RSA-4096 takes
+ * 0.2-4 s), early enough that it is ready when the rotation comes.
+ */
+export function prepareDelay(rotationInterval: number): number {
+  const lead = Math.min(rotationInterval / 2, 60_000);
+  return Math.max(0, rotationInterval - lead);
+}
 
 async function generate(): Promise<ClientKeyPair> {
   const { privateKey, publicKeyPem } = await generateKeyPair(false);
@@ -46,6 +57,7 @@ export class KeyManager {
   #next: Promise<ClientKeyPair> | undefined;
   #nextReady: ClientKeyPair | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #prepareTimer: ReturnType<typeof setTimeout> | undefined;
   #disposed = false;
   #rotations = 0;
   readonly #options: KeyManagerOptions;
@@ -66,7 +78,7 @@ export class KeyManager {
       if (this.#disposed) return;
       this.#current = pair;
       this.#first = undefined;
-      if (this.#timer !== undefined) this.#prepareNext();
+      if (this.#timer !== undefined) this.#schedulePrepare();
     }, () => {
       // Let the next request try again instead of replaying a cached failure.
       this.#first = undefined;
@@ -74,14 +86,23 @@ export class KeyManager {
     return pending;
   }
 
+  #schedulePrepare(): void {
+    clearTimeout(this.#prepareTimer);
+    this.#prepareTimer = setTimeout(() => this.#prepareNext(), prepareDelay(this.#options.rotationInterval));
+    (this.#prepareTimer as { unref?: () => void }).unref?.();
+  }
+
   #prepareNext(): void {
+    if (this.#disposed || this.#next !== undefined) return;
     const next = generate();
     this.#next = next;
     next.then((pair) => {
       if (this.#next === next && !this.#disposed) this.#nextReady = pair;
     }, (error: unknown) => {
-      if (this.#next === next) this.#next = undefined;
+      if (this.#next !== next) return;
+      this.#next = undefined;
       this.#options.logger.warn?.('background key generation failed', { error: String(error) });
+      this.#schedulePrepare();
     });
   }
 
@@ -100,7 +121,8 @@ export class KeyManager {
     this.#nextReady = undefined;
     this.#rotations++;
     this.#options.logger.debug?.('client key rotated', { rotations: this.#rotations });
-    this.#prepareNext();
+    this.#next = undefined;
+    this.#schedulePrepare();
     return true;
   }
 
@@ -111,7 +133,9 @@ export class KeyManager {
   dispose(): void {
     this.#disposed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    clearTimeout(this.#prepareTimer);
     this.#timer = undefined;
+    this.#prepareTimer = undefined;
     // CryptoKeys are non-extractable handles: dropping them is all JavaScript allows.
     this.#current = undefined;
     this.#nextReady = undefined;
