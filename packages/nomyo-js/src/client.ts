@@ -38,6 +38,14 @@ const HTTP_WARNING =
   'nomyo-js: allowHttp is enabled and baseUrl uses plain HTTP. The server public key is fetched ' +
   'without authentication, so a man-in-the-middle can read your prompts. Use this only for local development.';
 
+function serializeRequest(request: object): string {
+  try {
+    return JSON.stringify(request);
+  } catch (cause) {
+    throw new InvalidRequestError('Request parameters must be JSON-serialisable (no BigInt, no cycles)', { cause });
+  }
+}
+
 /** Browsers expose crypto.subtle only in secure contexts; say so instead of failing later with a TypeError. */
 function assertWebCrypto(): void {
   const webCrypto = (globalThis as { crypto?: Partial<Crypto> }).crypto;
@@ -119,7 +127,7 @@ export class SecureChatCompletion {
     assertNonNegativeInteger('timeout', timeout);
     assertNonNegativeInteger('maxRetries', maxRetries);
 
-    const plaintext = new TextEncoder().encode(JSON.stringify(request));
+    const plaintext = new TextEncoder().encode(serializeRequest(request));
     if (plaintext.length > MAX_PLAINTEXT_BYTES) {
       wipe(plaintext);
       throw new InvalidRequestError(`Request too large: ${plaintext.length} bytes (limit ${MAX_PLAINTEXT_BYTES})`);

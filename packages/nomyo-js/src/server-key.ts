@@ -4,7 +4,7 @@
  * SubjectPublicKeyInfo, hex — turns a substituted key into a SecurityError.
  */
 import { importPublicKeyPem, type PublicKeyInfo } from './crypto/rsa.js';
-import { SecurityError } from './errors.js';
+import { APIUserAbortError, SecurityError } from './errors.js';
 import { PATH_PUBLIC_KEY } from './protocol/headers.js';
 import { send, type SendOptions } from './transport/send.js';
 
@@ -17,6 +17,15 @@ export function normalizeFingerprint(pin: string): string {
   return hex;
 }
 
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new APIUserAbortError('Request was aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new APIUserAbortError('Request was aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export class ServerKeyCache {
   readonly #keys = new Map<string, Promise<PublicKeyInfo>>();
   readonly #pin: string | undefined;
@@ -25,17 +34,23 @@ export class ServerKeyCache {
     this.#pin = pin;
   }
 
+  /**
+   * The key for `baseUrl`. Concurrent first requests share one fetch, which runs
+   * without any caller's signal: one caller aborting must not fail the others.
+   * Each caller still stops waiting as soon as its own signal aborts.
+   */
   get(baseUrl: string, options: FetchKeyOptions): Promise<PublicKeyInfo> {
     let pending = this.#keys.get(baseUrl);
     if (!pending) {
-      pending = this.#fetch(baseUrl, options);
-      this.#keys.set(baseUrl, pending);
+      const fetched = this.#fetch(baseUrl, { ...options, signal: undefined });
+      this.#keys.set(baseUrl, fetched);
       // A failed fetch is not cached: the next request tries again.
-      pending.catch(() => {
-        if (this.#keys.get(baseUrl) === pending) this.#keys.delete(baseUrl);
+      fetched.catch(() => {
+        if (this.#keys.get(baseUrl) === fetched) this.#keys.delete(baseUrl);
       });
+      pending = fetched;
     }
-    return pending;
+    return options.signal ? untilAborted(pending, options.signal) : pending;
   }
 
   async #fetch(baseUrl: string, options: FetchKeyOptions): Promise<PublicKeyInfo> {

@@ -327,6 +327,31 @@ describe('errors and retries', () => {
     assert.equal(stub.calls.length, 1);
   });
 
+  test("one caller aborting during the shared server-key fetch does not fail the others", async () => {
+    const client = makeClient();
+    const controller = new AbortController();
+    const aborted = client.create(ask('abort me'), { signal: controller.signal });
+    const other = client.create(ask('keep me'));
+    controller.abort();
+    await assert.rejects(aborted, APIUserAbortError);
+    assert.equal((await other).choices[0].message.content, 'echo: keep me');
+  });
+
+  test('parameters that cannot be serialised are an InvalidRequestError, and nothing is sent', async () => {
+    const client = makeClient();
+    const before = proxy.exchanges.length;
+    const cyclic = { role: 'user', content: 'x' };
+    cyclic.self = cyclic;
+    for (const params of [{ ...ask('x'), seed: 10n }, { model: MODEL, messages: [cyclic] }]) {
+      await assert.rejects(client.create(params), (error) => {
+        assert.ok(error instanceof InvalidRequestError);
+        assert.match(error.message, /JSON-serialisable/);
+        return true;
+      });
+    }
+    assert.equal(proxy.exchanges.length, before);
+  });
+
   test('a timeout is an APITimeoutError, a kind of APIConnectionError', async () => {
     stub.script([{ status: 200, delayMs: 1200 }]);
     await assert.rejects(makeClient({ timeout: 200 }).create(ask('slow'), { maxRetries: 0 }), (error) => {
