@@ -102,14 +102,25 @@ test('the logger hears about requests but never their prompt, key material or AP
 });
 
 test('without WebCrypto (as in an insecure browser context) construction is a clear SecurityError', async () => {
+  // The runtime's own global is removed before the library loads (Node 24 has no flag for it any more).
   const { status, stdout, stderr } = await runModule(
-    `import { SecureChatCompletion, SecurityError } from 'nomyo-js';
+    `delete globalThis.crypto;
      if (globalThis.crypto !== undefined) process.exit(4);
+     const { SecureChatCompletion, SecurityError } = await import('nomyo-js');
      try { new SecureChatCompletion(); process.exit(2); }
      catch (e) { if (!(e instanceof SecurityError)) process.exit(3); console.log(e.message); }`,
-    {},
-    ['--no-experimental-global-webcrypto'],
   );
   assert.equal(status, 0, stderr);
   assert.match(stdout, /secure contexts/);
+});
+
+test('a script whose only pending work is a retry wait does not exit mid-request', async () => {
+  const { status, stderr } = await runModule(
+    `import { SecureChatCompletion, APIConnectionError } from 'nomyo-js';
+     const client = new SecureChatCompletion({ baseUrl: 'https://127.0.0.1:9', maxRetries: 2 });
+     try { await client.create({ model: 'm', messages: [] }); process.exit(2); }
+     catch (e) { if (!(e instanceof APIConnectionError)) process.exit(3); }
+     client.dispose();`,
+  );
+  assert.equal(status, 0, stderr);
 });

@@ -1,4 +1,8 @@
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. The timer never holds a process open. */
+/**
+ * Waits `ms`, or rejects with the signal's reason as soon as it aborts. The
+ * timer is deliberately not unref'd: a request waiting to retry is pending work,
+ * and a process must not exit in the middle of it.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
@@ -13,7 +17,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    (timer as { unref?: () => void }).unref?.();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
