@@ -41,7 +41,6 @@ async function loadFromDir(dir: string, password: string | undefined): Promise<C
   try {
     stored = await loadKeyDir(dir, password);
   } catch (cause) {
-    if (cause instanceof TypeError && /only supported in Node/.test(cause.message)) throw cause;
     throw new SecurityError('Could not load the private key in keyDir (wrong password or unreadable file)', { cause });
   }
   try {
