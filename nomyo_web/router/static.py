@@ -1,0 +1,198 @@
+"""The browser pages and their assets, served by the router under ``/demo``.
+
+``static_app(web_root)`` is an ASGI app (Starlette) meant to be mounted at
+``/demo``. It serves, from local files only:
+
+* ``/``                the pages in ``web/`` (``demo.html``, ``pyscript.html``, …);
+* ``/pyodide/``        the local Pyodide distribution (``build/pyodide``: core,
+                       micropip, our wheel, the rewritten lock);
+* ``/pyscript/``       ``@pyscript/core``'s ``dist`` folder from ``web/node_modules``;
+* ``/wheels/``         the wheels built from this checkout (``dist/``);
+* ``/lite/``           the JupyterLite site built by ``jupyter lite build``.
+
+Every answer carries a strict Content-Security-Policy: scripts and
+connections from this origin only, plus ``'wasm-unsafe-eval'`` (WebAssembly
+compilation, which Pyodide cannot run without) and ``blob:`` workers (for
+PyScript's worker mode). ``'unsafe-eval'`` and ``'unsafe-inline'`` scripts
+are never allowed; the JupyterLite site alone gets ``'unsafe-inline'`` styles
+and ``'unsafe-eval'``, because its bundles need them (see the README of
+``web/jupyterlite``). Only files with a known type are served, each with
+its exact MIME type; anything else, dot files and ``node_modules`` in
+``web/`` are 404. Starlette's ``StaticFiles`` resolves paths and refuses
+anything outside its directory, so ``..`` and symlinks cannot escape.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Mapping
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["CONTENT_TYPES", "static_app"]
+
+CONTENT_TYPES: Mapping[str, str] = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".wasm": "application/wasm",
+    ".zip": "application/zip",
+    ".whl": "application/zip",
+    ".tar": "application/x-tar",
+    ".py": "text/plain; charset=utf-8",
+    ".toml": "text/plain; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/plain; charset=utf-8",
+    ".ipynb": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".gif": "image/gif",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+    ".eot": "application/vnd.ms-fontobject",
+}
+
+PAGE_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "manifest-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ]
+)
+
+# JupyterLab's bundles evaluate code and inject inline styles.
+LITE_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "manifest-src 'self'",
+        "frame-src 'self'",
+        "base-uri 'self'",
+        "form-action 'none'",
+        "frame-ancestors 'self'",
+        "object-src 'none'",
+    ]
+)
+
+HIDDEN_PARTS = frozenset({"node_modules", "jupyterlite"})
+
+
+def content_type_of(path: str) -> str | None:
+    """The MIME type we serve ``path`` with, or None when we do not serve it."""
+    return CONTENT_TYPES.get(pathlib.PurePosixPath(path).suffix.lower())
+
+
+def is_servable(route_path: str, *, hide: frozenset[str]) -> bool:
+    """Whether a path inside a mount may be served at all (type known, nothing hidden)."""
+    parts = [part for part in route_path.split("/") if part]
+    if not parts or any(part.startswith(".") or part in hide for part in parts):
+        return False
+    return content_type_of(route_path) is not None
+
+
+class GuardedFiles:
+    """``StaticFiles`` behind the type allowlist, with our headers on every answer."""
+
+    def __init__(self, directory: pathlib.Path, *, policy: str, hide: frozenset[str]) -> None:
+        self.files = StaticFiles(directory=directory, check_dir=False)
+        self.policy = policy
+        self.hide = hide
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route_path = self.files.get_path(scope)
+        if scope["method"] not in ("GET", "HEAD"):
+            response: Response = PlainTextResponse("Method Not Allowed", status_code=405)
+        elif not is_servable(route_path, hide=self.hide):
+            response = PlainTextResponse("Not Found", status_code=404)
+        else:
+            await self.files(scope, receive, headed(send, self.policy, route_path))
+            return
+        await response(scope, receive, headed(send, self.policy, None))
+
+
+def headed(send: Send, policy: str, path: str | None) -> Send:
+    """Wraps ``send`` so the response start carries our security and type headers."""
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [
+                (name, value)
+                for name, value in message.get("headers", [])
+                if name.lower() not in (b"content-type", b"cache-control")
+            ]
+            kind = content_type_of(path) if path and message["status"] < 400 else None
+            headers.append((b"content-type", (kind or "text/plain; charset=utf-8").encode()))
+            headers.extend(security_headers(policy))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_with_headers
+
+
+def security_headers(policy: str) -> list[tuple[bytes, bytes]]:
+    """The headers every answer carries; ``no-cache`` lets the browser revalidate by ETag."""
+    return [
+        (b"content-security-policy", policy.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"cross-origin-resource-policy", b"same-origin"),
+        (b"cache-control", b"no-cache"),
+    ]
+
+
+def static_app(
+    web_root: pathlib.Path,
+    *,
+    pyodide_dir: pathlib.Path | None = None,
+    pyscript_dir: pathlib.Path | None = None,
+    wheel_dir: pathlib.Path | None = None,
+    lite_dir: pathlib.Path | None = None,
+) -> ASGIApp:
+    """The ASGI app for ``/demo``; directories default to this checkout's layout."""
+    web_root = web_root.resolve()
+    checkout = web_root.parent
+    directories = {
+        "/pyodide": pyodide_dir or checkout / "build" / "pyodide",
+        "/pyscript": pyscript_dir or web_root / "node_modules" / "@pyscript" / "core" / "dist",
+        "/wheels": wheel_dir or checkout / "dist",
+        "/lite": lite_dir or checkout / "build" / "jupyterlite",
+    }
+    routes: list[Route | Mount] = [Route("/", redirect_to_demo, methods=["GET", "HEAD"])]
+    for prefix, directory in directories.items():
+        policy = LITE_POLICY if prefix == "/lite" else PAGE_POLICY
+        files = GuardedFiles(directory, policy=policy, hide=frozenset())
+        routes.append(Mount(prefix, app=files))
+    routes.append(Mount("", app=GuardedFiles(web_root, policy=PAGE_POLICY, hide=HIDDEN_PARTS)))
+    return Starlette(routes=routes)
+
+
+async def redirect_to_demo(request: Request) -> Response:
+    """``/demo/`` opens the chat page."""
+    location = str(request.scope.get("root_path", "")) + "/demo.html"
+    headers = {name.decode(): value.decode() for name, value in security_headers(PAGE_POLICY)}
+    return RedirectResponse(location, status_code=307, headers=headers)
