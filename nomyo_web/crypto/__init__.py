@@ -1,0 +1,120 @@
+"""The only code that does cryptography: one small interface, two backends.
+
+* ``pyca.PycaBackend`` over ``cryptography`` (CPython; also the router's).
+* ``webcrypto.WebCryptoBackend`` over ``js.crypto.subtle`` (Pyodide), whose
+  private keys are non-extractable ``CryptoKey`` objects.
+
+Both seal and open exactly the protocol's hybrid scheme: a fresh AES-256-GCM
+key and 12-byte nonce per message, no associated data, the 16-byte tag kept
+apart from the ciphertext, and the AES key wrapped with RSA-OAEP (SHA-256,
+MGF1-SHA-256, no label). Failures to open are one opaque ``OpenError``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..protocol import SealedMessage
+
+__all__ = [
+    "CryptoBackend",
+    "CryptoError",
+    "KeyFormatError",
+    "OpenError",
+    "PrivateKeyHandle",
+    "PublicKeyHandle",
+    "pem_to_der",
+    "spki_fingerprint",
+]
+
+OPEN_FAILED = "decryption failed"
+
+
+class CryptoError(Exception):
+    """Base of the crypto seam's errors (internal; callers translate them)."""
+
+
+class KeyFormatError(CryptoError):
+    """Not an RSA public key in PEM SubjectPublicKeyInfo form, or of a refused size."""
+
+
+class OpenError(CryptoError):
+    """A message could not be opened. One fixed message, whatever failed."""
+
+    def __init__(self) -> None:
+        super().__init__(OPEN_FAILED)
+
+
+@dataclass(slots=True, eq=False)
+class PublicKeyHandle:
+    """An RSA public key: its PEM, size, SPKI SHA-256 fingerprint, and the backend's object."""
+
+    pem: str
+    bits: int
+    fingerprint: str
+    native: Any = field(repr=False)
+
+
+@dataclass(slots=True, eq=False)
+class PrivateKeyHandle:
+    """An RSA private key (held by the backend, never exported) and its public half."""
+
+    public: PublicKeyHandle
+    native: Any = field(repr=False)
+
+    def forget(self) -> None:
+        """Drop the reference to the backend's key object."""
+        self.native = None
+        self.public.native = None
+
+
+class CryptoBackend(Protocol):
+    """What the client and the router need from a crypto library."""
+
+    name: str
+
+    async def generate_private_key(self, bits: int = 4096) -> PrivateKeyHandle:
+        """A fresh RSA key pair (public exponent 65537)."""
+        ...
+
+    async def load_public_key(self, pem: str) -> PublicKeyHandle:
+        """Import and check an RSA public key (2048..8192 bits); raises KeyFormatError."""
+        ...
+
+    async def seal(
+        self, plaintext: bytes | bytearray, public_key: PublicKeyHandle
+    ) -> SealedMessage:
+        """Seal ``plaintext`` for the holder of ``public_key``."""
+        ...
+
+    async def open(self, sealed: SealedMessage, private_key: PrivateKeyHandle) -> bytearray:
+        """Open ``sealed`` with ``private_key``; raises OpenError. The result may be zeroed."""
+        ...
+
+
+_PEM_RE = re.compile(
+    r"-----BEGIN PUBLIC KEY-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END PUBLIC KEY-----"
+)
+
+
+def pem_to_der(pem: str) -> bytes:
+    """The DER inside one ``PUBLIC KEY`` PEM block; raises KeyFormatError."""
+    if not isinstance(pem, str) or len(pem) > 16_384:
+        raise KeyFormatError("not a PEM public key")
+    match = _PEM_RE.fullmatch(pem.strip())
+    if match is None:
+        raise KeyFormatError("not a PEM public key")
+    try:
+        return base64.b64decode("".join(match.group(1).split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise KeyFormatError("not a PEM public key") from None
+
+
+def spki_fingerprint(der: bytes) -> str:
+    """SHA-256 hex of a SubjectPublicKeyInfo DER: the value ``server_key_fingerprint`` pins."""
+    return hashlib.sha256(der).hexdigest()

@@ -1,0 +1,162 @@
+"""The crypto seam over ``cryptography`` (CPython, and the router).
+
+Every algorithm choice is explicit at its call site. The ``*_sync`` methods
+are for callers that run them in a worker thread (the router); the async
+methods are the ``CryptoBackend`` interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ..protocol import (
+    AES_KEY_BYTES,
+    MAX_RSA_BITS,
+    MIN_RSA_BITS,
+    NONCE_BYTES,
+    TAG_BYTES,
+    SealedMessage,
+)
+from . import (
+    KeyFormatError,
+    OpenError,
+    PrivateKeyHandle,
+    PublicKeyHandle,
+    pem_to_der,
+    spki_fingerprint,
+)
+
+__all__ = ["PycaBackend"]
+
+
+def _oaep() -> padding.OAEP:
+    return padding.OAEP(
+        mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
+    )
+
+
+def _public_handle(key: rsa.RSAPublicKey) -> PublicKeyHandle:
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    pem = key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return PublicKeyHandle(pem.decode("ascii"), key.key_size, spki_fingerprint(der), key)
+
+
+def _wipe(buffer: bytearray) -> None:
+    buffer[:] = bytes(len(buffer))
+
+
+class PycaBackend:
+    """``CryptoBackend`` over pyca/cryptography."""
+
+    name = "cryptography"
+
+    # -- keys ---------------------------------------------------------------
+
+    def generate_private_key_sync(self, bits: int = 4096) -> PrivateKeyHandle:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+        return PrivateKeyHandle(_public_handle(key.public_key()), key)
+
+    def load_public_key_sync(self, pem: str) -> PublicKeyHandle:
+        der = pem_to_der(pem)
+        try:
+            key = serialization.load_der_public_key(der)
+        except (ValueError, TypeError):
+            raise KeyFormatError("not a valid public key") from None
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise KeyFormatError("not an RSA public key")
+        if not MIN_RSA_BITS <= key.key_size <= MAX_RSA_BITS:
+            raise KeyFormatError(
+                f"RSA key size {key.key_size} is outside {MIN_RSA_BITS}..{MAX_RSA_BITS}"
+            )
+        return PublicKeyHandle(pem, key.key_size, spki_fingerprint(der), key)
+
+    def load_private_key_pem(self, data: bytes, password: bytes | None = None) -> PrivateKeyHandle:
+        """A private key from PEM (PKCS#8 or PKCS#1); raises KeyFormatError or TypeError."""
+        try:
+            key = serialization.load_pem_private_key(data, password=password)
+        except TypeError:
+            raise
+        except ValueError:
+            raise KeyFormatError("not a readable private key (wrong password?)") from None
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise KeyFormatError("not an RSA private key")
+        if not MIN_RSA_BITS <= key.key_size <= MAX_RSA_BITS:
+            raise KeyFormatError(
+                f"RSA key size {key.key_size} is outside {MIN_RSA_BITS}..{MAX_RSA_BITS}"
+            )
+        return PrivateKeyHandle(_public_handle(key.public_key()), key)
+
+    def private_key_to_pem(self, key: PrivateKeyHandle, password: bytes | None = None) -> bytes:
+        """PKCS#8 PEM of ``key``, encrypted with ``password`` when given."""
+        native = key.native
+        if not isinstance(native, rsa.RSAPrivateKey):
+            raise KeyFormatError("not an RSA private key")
+        encryption: serialization.KeySerializationEncryption = (
+            serialization.BestAvailableEncryption(password)
+            if password
+            else serialization.NoEncryption()
+        )
+        return native.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        )
+
+    # -- seal / open ----------------------------------------------------------
+
+    def seal_sync(self, plaintext: bytes | bytearray, public_key: PublicKeyHandle) -> SealedMessage:
+        native = public_key.native
+        if not isinstance(native, rsa.RSAPublicKey):
+            raise KeyFormatError("not an RSA public key")
+        aes_key = bytearray(os.urandom(AES_KEY_BYTES))
+        try:
+            nonce = os.urandom(NONCE_BYTES)
+            sealed = AESGCM(bytes(aes_key)).encrypt(nonce, bytes(plaintext), None)
+            encrypted_key = native.encrypt(bytes(aes_key), _oaep())
+        finally:
+            _wipe(aes_key)
+        return SealedMessage(sealed[:-TAG_BYTES], nonce, sealed[-TAG_BYTES:], encrypted_key)
+
+    def open_sync(self, sealed: SealedMessage, private_key: PrivateKeyHandle) -> bytearray:
+        native = private_key.native
+        if not isinstance(native, rsa.RSAPrivateKey):
+            raise OpenError()
+        try:
+            aes_key = bytearray(native.decrypt(sealed.encrypted_key, _oaep()))
+        except (ValueError, TypeError):
+            raise OpenError() from None
+        try:
+            if len(aes_key) != AES_KEY_BYTES or len(sealed.nonce) != NONCE_BYTES:
+                raise OpenError()
+            return bytearray(
+                AESGCM(bytes(aes_key)).decrypt(sealed.nonce, sealed.ciphertext + sealed.tag, None)
+            )
+        except (InvalidTag, ValueError, TypeError, OverflowError):
+            raise OpenError() from None
+        finally:
+            _wipe(aes_key)
+
+    # -- CryptoBackend --------------------------------------------------------
+
+    async def generate_private_key(self, bits: int = 4096) -> PrivateKeyHandle:
+        # 0.2-4 s of CPU: off the event loop, so the caller's loop keeps running.
+        return await asyncio.to_thread(self.generate_private_key_sync, bits)
+
+    async def load_public_key(self, pem: str) -> PublicKeyHandle:
+        return self.load_public_key_sync(pem)
+
+    async def seal(
+        self, plaintext: bytes | bytearray, public_key: PublicKeyHandle
+    ) -> SealedMessage:
+        return self.seal_sync(plaintext, public_key)
+
+    async def open(self, sealed: SealedMessage, private_key: PrivateKeyHandle) -> bytearray:
+        return self.open_sync(sealed, private_key)

@@ -1,0 +1,63 @@
+"""The NOMYO secure-completion protocol v1.0 as pure data: no I/O, no crypto.
+
+Both the client and the router build and read envelopes with this package, so
+the wire format is written once.
+"""
+
+from .envelope import (
+    AES_KEY_BYTES,
+    ENVELOPE_ALGORITHM,
+    KEY_ALGORITHM,
+    MAX_RSA_BITS,
+    MIN_RSA_BITS,
+    NONCE_BYTES,
+    PAYLOAD_ALGORITHM,
+    PROTOCOL_VERSION,
+    TAG_BYTES,
+    EnvelopeFormatError,
+    ParsedEnvelope,
+    SealedMessage,
+    build_envelope,
+    parse_envelope,
+)
+from .headers import (
+    ENVELOPE_CONTENT_TYPE,
+    HEADER_PAYLOAD_ID,
+    HEADER_PUBLIC_KEY,
+    HEADER_SECURITY_TIER,
+    PATH_PUBLIC_KEY,
+    PATH_SECURE_COMPLETION,
+    decode_public_key_header,
+    encode_public_key_header,
+)
+from .limits import MAX_ENVELOPE_BYTES, MAX_PLAINTEXT_BYTES
+from .tiers import SECURITY_TIERS, is_security_tier
+
+__all__ = [
+    "AES_KEY_BYTES",
+    "ENVELOPE_ALGORITHM",
+    "ENVELOPE_CONTENT_TYPE",
+    "HEADER_PAYLOAD_ID",
+    "HEADER_PUBLIC_KEY",
+    "HEADER_SECURITY_TIER",
+    "KEY_ALGORITHM",
+    "MAX_ENVELOPE_BYTES",
+    "MAX_PLAINTEXT_BYTES",
+    "MAX_RSA_BITS",
+    "MIN_RSA_BITS",
+    "NONCE_BYTES",
+    "PATH_PUBLIC_KEY",
+    "PATH_SECURE_COMPLETION",
+    "PAYLOAD_ALGORITHM",
+    "PROTOCOL_VERSION",
+    "SECURITY_TIERS",
+    "TAG_BYTES",
+    "EnvelopeFormatError",
+    "ParsedEnvelope",
+    "SealedMessage",
+    "build_envelope",
+    "decode_public_key_header",
+    "encode_public_key_header",
+    "is_security_tier",
+    "parse_envelope",
+]

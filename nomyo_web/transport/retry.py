@@ -1,0 +1,140 @@
+"""When to retry and how long to wait: pure functions, easy to test.
+
+Retried: 429, 500, 502, 503, 504 and network failures (never a timeout's
+cousin the SecurityError). The wait honours ``retry-after-ms`` and
+``Retry-After`` (seconds or an HTTP date) up to ``MAX_RETRY_AFTER``;
+otherwise 0.5 s * 2**n capped at 8 s, with up to 25% jitter taken off, as
+OpenAI's SDKs do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import (
+    APIConnectionError,
+    APITimeoutError,
+    NomyoError,
+    error_from_status,
+    is_retryable_status,
+)
+from . import AsyncTransport, Request, Response, TransportError, TransportTimeout
+
+INITIAL_DELAY = 0.5
+MAX_DELAY = 8.0
+MAX_RETRY_AFTER = 60.0
+
+
+def parse_retry_after(
+    retry_after: str | None,
+    retry_after_ms: str | None = None,
+    now: Callable[[], float] = time.time,
+) -> float | None:
+    """Seconds the server asked us to wait, or None when absent, invalid or unreasonable."""
+    if retry_after_ms:
+        try:
+            value = float(retry_after_ms) / 1000.0
+        except ValueError:
+            value = math.nan
+        if math.isfinite(value) and 0 <= value <= MAX_RETRY_AFTER:
+            return value
+    if not retry_after:
+        return None
+    text = retry_after.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - now()
+        seconds = max(seconds, 0.0)
+    if not math.isfinite(seconds) or seconds < 0 or seconds > MAX_RETRY_AFTER:
+        return None
+    return seconds
+
+
+def backoff_delay(
+    retries_done: int,
+    retry_after: float | None = None,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    """The wait before retry number ``retries_done + 1``."""
+    if retry_after is not None:
+        return retry_after
+    delay = min(INITIAL_DELAY * (2.0**retries_done), MAX_DELAY)
+    return delay * (1.0 - 0.25 * rand())
+
+
+def _parse_error_body(content: bytes) -> Any:
+    if not content or len(content) > 65_536:
+        return None
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _typed_transport_error(exc: TransportError) -> APIConnectionError:
+    if isinstance(exc, TransportTimeout):
+        return APITimeoutError(f"Request timed out: {exc}")
+    return APIConnectionError(f"Connection failed: {exc}")
+
+
+async def send_with_retries(
+    transport: AsyncTransport,
+    request: Request,
+    max_retries: int,
+    logger: logging.Logger,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Response:
+    """Send ``request`` (same bytes every attempt) until a 200 or a final typed error."""
+    retries_done = 0
+    while True:
+        started = time.monotonic()
+        retry_after: float | None = None
+        try:
+            response = await transport.handle_async_request(request)
+        except TransportError as exc:
+            error: NomyoError = _typed_transport_error(exc)
+            logger.debug("%s %s failed: %s", request.method, _path(request.url), type(exc).__name__)
+        else:
+            elapsed_ms = (time.monotonic() - started) * 1000
+            logger.debug(
+                "%s %s -> %d in %.1f ms",
+                request.method,
+                _path(request.url),
+                response.status_code,
+                elapsed_ms,
+            )
+            if response.status_code == 200:
+                return response
+            error = error_from_status(response.status_code, _parse_error_body(response.content))
+            if not is_retryable_status(response.status_code):
+                raise error
+            retry_after = parse_retry_after(
+                response.header("retry-after"), response.header("retry-after-ms")
+            )
+        if retries_done >= max_retries:
+            raise error
+        delay = backoff_delay(retries_done, retry_after)
+        retries_done += 1
+        logger.debug("retry %d/%d in %.2f s", retries_done, max_retries, delay)
+        await sleep(delay)
+
+
+def _path(url: str) -> str:
+    # Log the path only: never a query string or credentials.
+    return urlsplit(url).path
