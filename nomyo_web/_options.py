@@ -1,0 +1,93 @@
+"""Checking the client's options: base URL, tier, timeout, retries."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import InvalidParameterError, SecurityError
+from .protocol import SECURITY_TIERS, is_security_tier
+
+DEFAULT_BASE_URL = "https://api.nomyo.ai"
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_KEY_ROTATION_INTERVAL = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class BaseUrl:
+    """A checked base URL, without a trailing slash."""
+
+    url: str
+    is_https: bool
+
+
+def check_base_url(value: str | None, allow_http: bool) -> BaseUrl:
+    """``https://`` always; ``http://`` only with allow_http (SecurityError otherwise)."""
+    if value is None:
+        value = os.environ.get("NOMYO_BASE_URL") or DEFAULT_BASE_URL
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameterError("base_url must be a non-empty URL string")
+    url = value.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise InvalidParameterError("base_url is not a valid URL") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidParameterError("base_url must be an https:// URL with a host")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise InvalidParameterError("base_url must not carry a query, fragment or credentials")
+    if scheme == "http" and not allow_http:
+        raise SecurityError(
+            "base_url uses plain http://, which exposes the API key and the server key to "
+            "anyone on the path; use https://, or pass allow_http=True for local development"
+        )
+    return BaseUrl(url, scheme == "https")
+
+
+def check_tier(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not is_security_tier(value):
+        raise InvalidParameterError(
+            f"security_tier must be one of {', '.join(SECURITY_TIERS)} (or None)"
+        )
+    return str(value)
+
+
+def check_timeout(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidParameterError("timeout must be a number of seconds or None")
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidParameterError("timeout must be a positive number of seconds")
+    return float(value)
+
+
+def check_max_retries(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 100:
+        raise InvalidParameterError("max_retries must be an integer from 0 to 100")
+    return value
+
+
+def check_rotation_interval(value: Any) -> float | None:
+    if value is None or value == 0:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidParameterError("key_rotation_interval must be seconds, 0 or None")
+    if value < 1:
+        raise InvalidParameterError("key_rotation_interval must be at least 1 second")
+    return float(value)
+
+
+def check_api_key(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or any(c in value for c in "\r\n") or not value.isprintable():
+        raise InvalidParameterError("api_key must be a printable string")
+    return value

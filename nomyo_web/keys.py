@@ -1,0 +1,140 @@
+"""The client key pair's life: background generation, rotation, disposal.
+
+The first pair is generated in the background as soon as an event loop is
+running (at construction when the client is built inside one, else at the
+first call). After that no request waits on key generation: rotation
+generates the next pair while the current one stays in use, then swaps it in.
+A request holds the handle it sealed with, so it is opened with that key even
+if a rotation happens while it is in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from .crypto import CryptoBackend, PrivateKeyHandle
+from .errors import ClientDisposedError, SecurityError
+
+__all__ = ["ClientKeys"]
+
+KEY_BITS = 4096
+
+
+def _is_unusable(
+    task: asyncio.Task[PrivateKeyHandle] | None, loop: asyncio.AbstractEventLoop
+) -> bool:
+    """True when the first-key task must be (re)started: none, failed, or on another loop."""
+    if task is None:
+        return True
+    if task.done():
+        return task.cancelled() or task.exception() is not None
+    return task.get_loop() is not loop
+
+
+class ClientKeys:
+    """Owns the client's RSA key pair; never writes it anywhere."""
+
+    def __init__(
+        self,
+        crypto: CryptoBackend,
+        rotation_interval: float | None,
+        logger: logging.Logger,
+    ) -> None:
+        self._crypto = crypto
+        self._interval = rotation_interval if rotation_interval else None
+        self._logger = logger
+        self._current: PrivateKeyHandle | None = None
+        self._first: asyncio.Task[PrivateKeyHandle] | None = None
+        self._rotation: asyncio.Task[None] | None = None
+        self._retired: list[PrivateKeyHandle] = []
+        self._disposed = False
+
+    @property
+    def rotations(self) -> int:
+        """How many pairs have been replaced so far."""
+        return len(self._retired)
+
+    def start(self) -> None:
+        """Begin generating the first pair if a loop is running (else on first use)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._ensure_first()
+
+    def _ensure_first(self) -> asyncio.Task[PrivateKeyHandle]:
+        task = self._first
+        loop = asyncio.get_running_loop()
+        if _is_unusable(task, loop):
+            task = loop.create_task(self._generate_first(), name="nomyo_web-keygen")
+            self._first = task
+        assert task is not None
+        return task
+
+    async def _generate_first(self) -> PrivateKeyHandle:
+        key = await self._crypto.generate_private_key(KEY_BITS)
+        if self._disposed:
+            key.forget()
+            raise ClientDisposedError("the client was disposed")
+        self._current = key
+        self._logger.debug("client key pair ready (RSA-%d)", key.public.bits)
+        if self._interval is not None:
+            self._rotation = asyncio.get_running_loop().create_task(
+                self._rotate_forever(self._interval), name="nomyo_web-key-rotation"
+            )
+        return key
+
+    async def current(self) -> PrivateKeyHandle:
+        """The pair to seal a request with; waits only for the very first pair."""
+        if self._disposed:
+            raise ClientDisposedError("the client was disposed")
+        if self._current is not None:
+            return self._current
+        task = self._ensure_first()
+        try:
+            return await asyncio.shield(task)
+        except (ClientDisposedError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            self._logger.debug("client key generation failed: %s", type(exc).__name__)
+            raise SecurityError("could not generate the client key pair") from None
+
+    async def _rotate_forever(self, interval: float) -> None:
+        while not self._disposed:
+            await asyncio.sleep(interval)
+            try:
+                await self.rotate()
+            except Exception as exc:  # keep the current pair; try again next interval
+                self._logger.warning("client key rotation failed: %s", type(exc).__name__)
+
+    async def rotate(self) -> PrivateKeyHandle:
+        """Generate a new pair (the old one stays in use meanwhile), then swap it in."""
+        key = await self._crypto.generate_private_key(KEY_BITS)
+        if self._disposed:
+            key.forget()
+            raise ClientDisposedError("the client was disposed")
+        old, self._current = self._current, key
+        if old is not None:
+            # In-flight requests still hold `old`; only our reference goes.
+            self._retired.append(old)
+            del self._retired[:-8]
+        self._logger.debug("client key pair rotated")
+        return key
+
+    def dispose(self) -> None:
+        """Stop rotation and drop every key reference. Idempotent."""
+        self._disposed = True
+        for task in (self._rotation, self._first):
+            if task is not None and not task.done():
+                with contextlib.suppress(RuntimeError):
+                    task.cancel()
+        self._rotation = None
+        if self._current is not None:
+            self._current.forget()
+            self._current = None
+        for key in self._retired:
+            key.forget()
+        self._retired.clear()
+        self._first = None

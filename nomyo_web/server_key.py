@@ -1,0 +1,96 @@
+"""The server's public key: fetched once per base URL, shared, pinned, checked.
+
+The official client fetches the key before every call; we fetch it once and
+cache it. Concurrent first calls share one fetch, and a caller that is
+cancelled does not cancel the fetch for the others. A failed fetch is not
+cached. With a pin (``server_key_fingerprint``, the SHA-256 hex of the key's
+SubjectPublicKeyInfo DER) any other key is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from .crypto import CryptoBackend, KeyFormatError, PublicKeyHandle
+from .errors import InvalidParameterError, SecurityError
+
+__all__ = ["ServerKeyCache", "normalise_fingerprint"]
+
+MAX_PEM_BYTES = 16_384
+
+
+def normalise_fingerprint(value: str | None) -> str | None:
+    """Lower-case hex without separators; raises InvalidParameterError if not 64 hex digits."""
+    if value is None:
+        return None
+    text = value.strip().lower().replace(":", "")
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise InvalidParameterError(
+            "server_key_fingerprint must be the SHA-256 hex of the key's SubjectPublicKeyInfo DER"
+        )
+    return text
+
+
+class ServerKeyCache:
+    """One server's key; ``fetch_pem`` does the HTTP (it raises the typed errors)."""
+
+    def __init__(
+        self,
+        crypto: CryptoBackend,
+        fetch_pem: Callable[[], Awaitable[bytes]],
+        fingerprint: str | None,
+    ) -> None:
+        self._crypto = crypto
+        self._fetch_pem = fetch_pem
+        self._pin = fingerprint
+        self._key: PublicKeyHandle | None = None
+        self._pending: asyncio.Task[PublicKeyHandle] | None = None
+
+    @property
+    def cached(self) -> PublicKeyHandle | None:
+        return self._key
+
+    async def get(self) -> PublicKeyHandle:
+        """The cached key, or one shared fetch of it."""
+        if self._key is not None:
+            return self._key
+        task = self._pending
+        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
+            task = asyncio.get_running_loop().create_task(self._load(), name="nomyo_web-server-key")
+            self._pending = task
+        return await asyncio.shield(task)
+
+    async def refresh(self, stale: PublicKeyHandle) -> PublicKeyHandle:
+        """Drop ``stale`` (the server no longer accepts it) and fetch the key again."""
+        if self._key is stale:
+            self._key = None
+        return await self.get()
+
+    async def _load(self) -> PublicKeyHandle:
+        try:
+            body = await self._fetch_pem()
+            key = await self._import(body)
+            self._key = key
+            return key
+        finally:
+            self._pending = None
+
+    async def _import(self, body: bytes) -> PublicKeyHandle:
+        if len(body) > MAX_PEM_BYTES:
+            raise SecurityError("the server's public key is not a valid RSA public key")
+        try:
+            key = await self._crypto.load_public_key(body.decode("ascii").strip() + "\n")
+        except (KeyFormatError, UnicodeDecodeError):
+            raise SecurityError("the server's public key is not a valid RSA public key") from None
+        if self._pin is not None and key.fingerprint != self._pin:
+            raise SecurityError("the server's public key does not match server_key_fingerprint")
+        return key
+
+    def forget(self) -> None:
+        if self._pending is not None and not self._pending.done():
+            self._pending.cancel()
+        self._pending = None
+        if self._key is not None:
+            self._key.native = None
+        self._key = None
