@@ -1,0 +1,87 @@
+"""Keys in memory: background generation, rotation under load, dispose."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from nomyo_web import ClientDisposedError
+
+MESSAGES = [{"role": "user", "content": "hello"}]
+
+
+async def test_first_key_is_generated_at_construction(make_client) -> None:
+    client = make_client()
+    await asyncio.sleep(0.05)
+    assert client._keys._current is not None  # ready before any request
+
+
+async def test_rotation_under_concurrent_requests_loses_nothing(
+    make_client, stub_upstream, mitm
+) -> None:
+    client = make_client(key_rotation_interval=1)
+    await client.create(model="m", messages=MESSAGES)
+    keys_seen: set[str] = set()
+
+    async def one(i: int) -> None:
+        response = await client.create(model="m", messages=[{"role": "user", "content": f"#{i}"}])
+        assert response["choices"][0]["message"]["content"] == f"#{i}"
+
+    for wave in range(5):
+        rotation = asyncio.create_task(client._keys.rotate()) if wave % 2 else None
+        await asyncio.gather(*(one(wave * 16 + i) for i in range(16)))
+        if rotation:
+            await rotation
+        keys_seen.update(p.headers["X-Public-Key"] for p in mitm.posts())
+        await asyncio.sleep(0.3)
+    assert client._keys.rotations >= 2
+    assert len(keys_seen) >= 2
+
+
+async def test_dispose_is_idempotent_and_final(make_client, stub_upstream) -> None:
+    client = make_client()
+    await client.create(model="m", messages=MESSAGES)
+    client.dispose()
+    client.dispose()
+    assert client._keys._current is None and client._server_keys == {}
+    with pytest.raises(ClientDisposedError) as caught:
+        await client.create(model="m", messages=MESSAGES)
+    assert isinstance(caught.value, RuntimeError)
+
+
+async def test_async_with_disposes(make_client, stub_upstream) -> None:
+    async with make_client() as client:
+        await client.create(model="m", messages=MESSAGES)
+    with pytest.raises(ClientDisposedError):
+        await client.acreate(model="m", messages=MESSAGES)
+
+
+async def test_dispose_during_first_key_generation(make_client) -> None:
+    client = make_client()
+    client.dispose()
+    await asyncio.sleep(0.05)
+    assert client._keys._current is None
+
+
+def test_rotation_never_keeps_a_process_alive(router_url: str) -> None:
+    # A script that forgets dispose() must still exit promptly, printing nothing.
+    script = textwrap.dedent(f"""
+        import asyncio, warnings
+        warnings.simplefilter("ignore")
+        from nomyo_web import SecureChatCompletion
+        async def main():
+            client = SecureChatCompletion(base_url="{router_url}", allow_http=True,
+                                          key_rotation_interval=1)
+            r = await client.create(model="m", messages=[{{"role": "user", "content": "x"}}])
+            assert r["object"] == "chat.completion"
+        asyncio.run(main())
+    """)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == ""
