@@ -1,0 +1,43 @@
+"""Using tools (function calling): ``tools`` and ``tool_choice`` travel sealed, untouched."""
+
+import asyncio
+import os
+
+from nomyo_web import SecureChatCompletion
+
+
+async def main() -> None:
+    client = SecureChatCompletion(api_key=os.environ.get("NOMYO_API_KEY"))  # (as before)
+    response = await client.create(
+        model="Qwen/Qwen3-0.6B",
+        messages=[{"role": "user", "content": "What's the weather in Paris?"}],
+        tools=[
+            {
+                "type": "function",
+                "function": {
+                    "name": "get_weather",
+                    "description": "Get weather information for a location",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {
+                            "location": {"type": "string", "description": "City name"},
+                        },
+                        "required": ["location"],
+                    },
+                },
+            }
+        ],
+        tool_choice="auto",
+        temperature=0.7,
+    )
+
+    message = response["choices"][0]["message"]
+    if message.get("tool_calls"):
+        call = message["tool_calls"][0]
+        print("Tool called:", call["function"]["name"])
+        print("Arguments:", call["function"]["arguments"])
+    client.dispose()  # (added)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
