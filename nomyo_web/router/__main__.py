@@ -1,0 +1,246 @@
+"""``python -m nomyo_web.router`` (also the ``nomyo-router`` command)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .config import DEFAULT_HOST, DEFAULT_PORT, RouterConfig, default_model_path
+from .policy.tiers import parse_tier_models
+
+__all__ = ["build_parser", "main", "parse_config"]
+
+API_KEYS_ENV = "NOMYO_ROUTER_API_KEYS"
+
+DESCRIPTION = """\
+The NOMYO secure-completion protocol's server side: serves GET /pki/public_key,
+POST /v1/chat/secure_completion and GET /healthz; opens each envelope, asks the
+engine (an OpenAI-compatible --upstream, else the embedded llama.cpp model) and
+seals the answer to the caller's key.
+"""
+
+EPILOG = """\
+behaviour:
+  Errors are JSON {"detail": ...}. Bodies over ~13.4 MiB and decrypted requests
+  over 10 MiB get 413; an envelope that does not decrypt gets 400 with
+  "code": "decryption_failed". A request repeating an answered X-Payload-ID with
+  the same body, key and tier gets the stored sealed answer (no second engine
+  call); the same id with another request gets 409; failed attempts are not
+  stored. One log line per request on stderr (id, status, ms, tier, model),
+  never prompts, keys or API keys. Prints "listening on http://HOST:PORT" once
+  accepting. SIGTERM/SIGINT: finish in-flight requests, exit 0. SIGHUP: re-read
+  --key-file; the previous key stays accepted for --key-grace seconds.
+"""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be 0..65535")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def _add_server_flags(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("--host", default=DEFAULT_HOST, help=f"interface to listen on (default {DEFAULT_HOST})")
+    add(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    add("--tls-cert", type=Path, metavar="PATH", help="serve HTTPS with this PEM certificate chain")
+    add("--tls-key", type=Path, metavar="PATH", help="the PEM private key of --tls-cert")
+    add(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="worker processes (default 1: RSA work already runs on every core in threads)",
+    )
+    add(
+        "--web",
+        type=Path,
+        metavar="DIR",
+        help="serve the demo page and its assets from DIR at /demo/",
+    )
+    add(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="log level on stderr (default info: one line per request)",
+    )
+
+
+def _add_engine_flags(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add(
+        "--upstream",
+        metavar="URL",
+        help="base URL of an OpenAI-compatible API (Ollama, llama.cpp server, vLLM); requests "
+        "go to URL/chat/completions. Without it the embedded model answers",
+    )
+    add("--upstream-api-key", metavar="KEY", help="bearer key sent to the upstream")
+    add(
+        "--upstream-timeout",
+        type=_seconds,
+        default=300.0,
+        metavar="SECONDS",
+        help="per-request upstream timeout (default 300); past it: 504",
+    )
+    add(
+        "--model",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help=f"GGUF file of the embedded engine (default {default_model_path()})",
+    )
+    add(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="CPU threads of the embedded engine (default: the core count)",
+    )
+
+
+def _add_policy_flags(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help=f"accepted client API key (repeatable; also {API_KEYS_ENV}, comma-separated). "
+        "When any is set, requests need 'Authorization: Bearer KEY' or get 401",
+    )
+    add(
+        "--tier-models",
+        action="append",
+        default=[],
+        metavar="TIER=MODEL[,MODEL...]",
+        help="the models a security tier (standard, high, maximum) may use (repeatable); other "
+        "models in that tier get 403. Tiers not named allow every model. A request without "
+        "X-Security-Tier is in the standard tier",
+    )
+    add(
+        "--key-file",
+        type=Path,
+        metavar="PATH",
+        help="the server's RSA private key (PEM); created (RSA-4096, mode 0600) when missing and "
+        "reused across restarts. Without it an ephemeral key is made at each start",
+    )
+    add(
+        "--key-grace",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="after SIGHUP loads a changed key, the previous key stays accepted this long "
+        "(default 300)",
+    )
+    add(
+        "--rate-limit",
+        type=_positive_int,
+        metavar="N",
+        help="requests per minute per API key (per address without keys); "
+        "over it: 429 with Retry-After",
+    )
+    add(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let browser pages on ORIGIN call the API (repeatable; none by default)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nomyo-router",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_server_flags(parser)
+    _add_engine_flags(parser)
+    _add_policy_flags(parser)
+    return parser
+
+
+def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    env_keys = [key.strip() for key in os.environ.get(API_KEYS_ENV, "").split(",") if key.strip()]
+    try:
+        tier_models = parse_tier_models(args.tier_models)
+    except ValueError as error:
+        parser.error(str(error))
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.workers > 1 and args.key_file is None:
+        parser.error("--workers above 1 needs --key-file (the workers share one key)")
+    return RouterConfig(
+        host=args.host,
+        port=args.port,
+        upstream=args.upstream,
+        upstream_api_key=args.upstream_api_key,
+        upstream_timeout=args.upstream_timeout,
+        model=args.model or default_model_path(),
+        threads=args.threads or os.cpu_count(),
+        api_keys=[*args.api_key, *env_keys],
+        tier_models=tier_models,
+        key_file=args.key_file,
+        key_grace=max(0.0, args.key_grace),
+        rate_limit=args.rate_limit,
+        cors_origins=list(args.cors_origin),
+        web=args.web,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        workers=args.workers,
+        log_level=args.log_level,
+    )
+
+
+def _configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for name in ("nomyo_web", "uvicorn"):
+        log = logging.getLogger(name)
+        log.addHandler(handler)
+        log.setLevel(level.upper() if name == "nomyo_web" else "WARNING")
+        log.propagate = False
+
+
+def _announce(url: str) -> None:
+    sys.stdout.write(f"nomyo-router listening on {url}\n")
+    sys.stdout.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    config = parse_config(argv)
+    _configure_logging(config.log_level)
+    from .runner import run
+
+    return run(config, _announce)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""``build_app``: the router's routes and middleware composed in one place."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from ..protocol import PATH_PUBLIC_KEY, PATH_SECURE_COMPLETION
+from .config import RouterConfig
+from .cors import CorsMiddleware
+from .engines import Engine
+from .policy.api_keys import ApiKeys
+from .policy.rate_limit import RateLimiter
+from .policy.replay import ReplayCache
+from .policy.tiers import TierPolicy
+from .problem import HTTPProblem, problem_response
+from .request_log import RequestLogMiddleware
+from .secure_completion import SecureCompletion
+from .server_key import ServerKeys
+
+__all__ = ["EngineUnavailableError", "build_app", "build_engine"]
+
+logger = logging.getLogger("nomyo_web.router")
+
+
+class EngineUnavailableError(RuntimeError):
+    """The configured engine cannot be built here (e.g. llama-cpp-python is missing)."""
+
+
+def build_engine(config: RouterConfig) -> Engine:
+    """``UpstreamEngine`` with ``--upstream``, else the embedded llama.cpp engine."""
+    if config.upstream:
+        from .engines.upstream import UpstreamEngine
+
+        return UpstreamEngine(config.upstream, config.upstream_api_key, config.upstream_timeout)
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise EngineUnavailableError(
+            "the embedded engine needs llama-cpp-python: pip install 'nomyo-web[embedded]', "
+            "or pass --upstream URL to use an OpenAI-compatible API"
+        )
+    from .engines.embedded import EmbeddedEngine
+
+    engine: Engine = EmbeddedEngine(config.model, config.threads)
+    return engine
+
+
+def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(value).encode(), status, headers=headers, media_type="application/json"
+    )
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return _json({"detail": exc.detail}, exc.status_code, dict(exc.headers or {}))
+
+
+async def _problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPProblem)
+    return problem_response(exc)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    logger.error("unexpected %s while answering %s", type(exc).__name__, request.url.path)
+    return _json({"detail": "Internal server error"}, 500)
+
+
+def _web_mount(config: RouterConfig) -> list[Mount]:
+    if config.web is None:
+        return []
+    from .static import static_app  # type: ignore[import-not-found,unused-ignore]
+
+    return [Mount("/demo", app=static_app(config.web))]
+
+
+def build_app(config: RouterConfig, keys: ServerKeys, engine: Engine) -> Starlette:
+    """The ASGI app for ``config``, answering with ``keys`` and ``engine``."""
+    endpoint = SecureCompletion(
+        keys=keys,
+        engine=engine,
+        api_keys=ApiKeys(config.api_keys),
+        tiers=TierPolicy(config.tier_models),
+        rate_limiter=RateLimiter(config.rate_limit) if config.rate_limit else None,
+        replay=ReplayCache(config.replay_entries, config.replay_bytes, config.replay_ttl),
+        body_timeout=config.body_timeout,
+    )
+
+    async def public_key(request: Request) -> Response:
+        return Response(
+            keys.public_pem,
+            media_type="text/plain",
+            headers={"Cache-Control": "no-store", "X-Key-Fingerprint": keys.fingerprint},
+        )
+
+    async def healthz(request: Request) -> Response:
+        if engine.ready:
+            return _json({"status": "ok", "ready": True, "engine": engine.name})
+        body = {"detail": "Model is loading", "status": "loading", "ready": False}
+        return _json({**body, "engine": engine.name}, 503, {"Retry-After": "5"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await engine.start()
+        try:
+            yield
+        finally:
+            await engine.aclose()
+
+    routes = [
+        Route(PATH_PUBLIC_KEY, public_key, methods=["GET"]),
+        Route(PATH_SECURE_COMPLETION, endpoint.handle, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        *_web_mount(config),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(RequestLogMiddleware),
+            Middleware(CorsMiddleware, origins=config.cors_origins),
+        ],
+        exception_handlers={
+            HTTPException: _http_exception,
+            HTTPProblem: _problem,
+            Exception: _unexpected,
+        },
+        lifespan=lifespan,
+    )

@@ -1,0 +1,57 @@
+"""The router's settings, as parsed from the command line."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_MODEL_NAME",
+    "DEFAULT_PORT",
+    "RouterConfig",
+    "default_model_path",
+]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 12435
+DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def default_model_path() -> Path:
+    """``models/<SmolLM2 GGUF>`` in the working directory, else in this checkout."""
+    candidates = [
+        Path.cwd() / "models" / DEFAULT_MODEL_NAME,
+        Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME,
+    ]
+    return next((path for path in candidates if path.exists()), candidates[0])
+
+
+@dataclass
+class RouterConfig:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    upstream: str | None = None
+    upstream_api_key: str | None = None
+    upstream_timeout: float = 300.0
+    model: Path = field(default_factory=default_model_path)
+    threads: int | None = field(default_factory=os.cpu_count)
+    api_keys: list[str] = field(default_factory=list)
+    tier_models: dict[str, frozenset[str]] = field(default_factory=dict)
+    key_file: Path | None = None
+    key_grace: float = 300.0
+    rate_limit: int | None = None
+    cors_origins: list[str] = field(default_factory=list)
+    web: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    workers: int = 1
+    log_level: str = "info"
+    body_timeout: float = 60.0
+    header_timeout: float = 10.0
+    keep_alive_timeout: float = 5.0
+    drain_timeout: float = 30.0
+    replay_entries: int = 4096
+    replay_bytes: int = 64 * 1024 * 1024
+    replay_ttl: float = 600.0

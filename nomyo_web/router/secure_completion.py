@@ -1,0 +1,188 @@
+"""``POST /v1/chat/secure_completion``: check → open → policy → engine → seal.
+
+RSA work (opening the request, sealing the answer) runs in worker threads:
+``cryptography`` releases the GIL there, so it neither blocks the event loop
+nor keeps a second core idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..crypto import OpenError, PublicKeyHandle
+from ..crypto.pyca import PycaBackend
+from ..protocol import (
+    HEADER_PAYLOAD_ID,
+    HEADER_PUBLIC_KEY,
+    HEADER_SECURITY_TIER,
+    MAX_ENVELOPE_BYTES,
+    MAX_PLAINTEXT_BYTES,
+    EnvelopeFormatError,
+    build_envelope,
+    is_security_tier,
+    parse_envelope,
+)
+from .body import read_body
+from .client_keys import ClientKeyCache
+from .engines import Engine, EngineError
+from .policy.api_keys import ApiKeys
+from .policy.rate_limit import RateLimiter
+from .policy.replay import ReplayCache, request_fingerprint
+from .policy.tiers import DEFAULT_TIER, TierPolicy
+from .problem import HTTPProblem
+from .server_key import ServerKeys
+
+__all__ = ["DECRYPTION_FAILED", "SecureCompletion"]
+
+DECRYPTION_FAILED = HTTPProblem(400, "Payload decryption failed", code="decryption_failed")
+_PAYLOAD_ID = re.compile(r"[\x21-\x7e]{1,128}")
+_backend = PycaBackend()
+logger = logging.getLogger("nomyo_web.router")
+
+
+@dataclass
+class _Ask:
+    """One request's checked headers."""
+
+    payload_id: str
+    tier: str
+    client_key: PublicKeyHandle
+    public_key_header: str
+
+
+def _check_headers(request: Request, client_keys: ClientKeyCache) -> _Ask:
+    payload_id = request.headers.get(HEADER_PAYLOAD_ID)
+    if payload_id is None:
+        raise HTTPProblem(400, "Missing X-Payload-ID header")
+    if not _PAYLOAD_ID.fullmatch(payload_id):
+        raise HTTPProblem(400, "Invalid X-Payload-ID header")
+    request.state.payload_id = payload_id
+    tier = request.headers.get(HEADER_SECURITY_TIER)
+    if tier is not None and not is_security_tier(tier):
+        raise HTTPProblem(400, "Invalid X-Security-Tier header: use standard, high or maximum")
+    tier = tier or DEFAULT_TIER
+    request.state.tier = tier
+    header = request.headers.get(HEADER_PUBLIC_KEY) or ""
+    return _Ask(payload_id, tier, client_keys.get(header), header)
+
+
+def _load_chat_request(plaintext: bytearray) -> dict[str, Any]:
+    if len(plaintext) > MAX_PLAINTEXT_BYTES:
+        raise HTTPProblem(413, "Decrypted request too large")
+    try:
+        value = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        value = None
+    finally:
+        plaintext[:] = bytes(len(plaintext))
+    if (
+        not isinstance(value, dict)
+        or not isinstance(value.get("model"), str)
+        or not value["model"]
+        or not isinstance(value.get("messages"), list)
+    ):
+        raise HTTPProblem(400, "Decrypted payload is not a valid chat request")
+    result: dict[str, Any] = value
+    return result
+
+
+class SecureCompletion:
+    """The endpoint, holding the policies, the keys and the engine."""
+
+    def __init__(
+        self,
+        *,
+        keys: ServerKeys,
+        engine: Engine,
+        api_keys: ApiKeys,
+        tiers: TierPolicy,
+        rate_limiter: RateLimiter | None,
+        replay: ReplayCache,
+        body_timeout: float,
+    ) -> None:
+        self.keys = keys
+        self.engine = engine
+        self.api_keys = api_keys
+        self.tiers = tiers
+        self.rate_limiter = rate_limiter
+        self.replay = replay
+        self.client_keys = ClientKeyCache()
+        self.body_timeout = body_timeout
+
+    async def handle(self, request: Request) -> Response:
+        """The endpoint; every failure becomes an HTTPProblem (500 for the unexpected)."""
+        try:
+            return await self._handle(request)
+        except HTTPProblem:
+            raise
+        except Exception as error:
+            logger.error("unexpected %s in the secure completion", type(error).__name__)
+            raise HTTPProblem(500, "Internal server error") from None
+
+    async def _handle(self, request: Request) -> Response:
+        api_key = self.api_keys.check(request.headers.get("authorization"))
+        if self.rate_limiter is not None:
+            caller = api_key or f"addr:{request.client.host if request.client else '-'}"
+            self.rate_limiter.check(caller)
+        ask = _check_headers(request, self.client_keys)
+        body = await read_body(request, MAX_ENVELOPE_BYTES, self.body_timeout)
+        try:
+            sealed = parse_envelope(body).sealed
+        except EnvelopeFormatError as error:
+            raise HTTPProblem(400, f"Invalid envelope: {error}") from None
+        if len(sealed.ciphertext) > MAX_PLAINTEXT_BYTES:
+            raise HTTPProblem(413, "Decrypted request too large")
+        fingerprint = request_fingerprint(body, ask.public_key_header, ask.tier)
+
+        async def run() -> bytes:
+            return await self._answer(request, ask, sealed)
+
+        answer, replayed = await self.replay.answer(ask.payload_id, fingerprint, run)
+        request.state.replayed = replayed
+        return Response(
+            answer, media_type="application/json", headers={"Cache-Control": "no-store"}
+        )
+
+    async def _answer(self, request: Request, ask: _Ask, sealed: Any) -> bytes:
+        try:
+            plaintext = await asyncio.to_thread(self.keys.open_sync, sealed)
+        except OpenError:
+            raise DECRYPTION_FAILED from None
+        chat = _load_chat_request(plaintext)
+        request.state.model = chat["model"][:128]
+        self.tiers.check(ask.tier, chat["model"])
+        if not self.engine.ready:
+            raise HTTPProblem(503, "Model is loading", retry_after=5)
+        chat.pop("stream", None)
+        chat.pop("stream_options", None)
+        try:
+            completion = await self.engine.complete(chat)
+        except EngineError as error:
+            raise HTTPProblem(error.status, error.detail, retry_after=error.retry_after) from None
+        return await asyncio.to_thread(self._seal, completion, ask)
+
+    @staticmethod
+    def _seal(completion: dict[str, Any], ask: _Ask) -> bytes:
+        processed_at = int(time.time())
+        completion["_metadata"] = {
+            "payload_id": ask.payload_id,
+            "processed_at": processed_at,
+            "is_encrypted": True,
+            "response_status": "success",
+            "security_tier": ask.tier,
+        }
+        plaintext = bytearray(json.dumps(completion, separators=(",", ":")).encode("utf-8"))
+        try:
+            sealed = _backend.seal_sync(plaintext, ask.client_key)
+        finally:
+            plaintext[:] = bytes(len(plaintext))
+        return build_envelope(sealed, processed_at=processed_at)

@@ -1,0 +1,63 @@
+"""Shared fixtures for the CPython suite.
+
+Session-wide (created once, shared by every test that asks):
+
+* ``server_key_file`` — ``Path`` of a pre-generated RSA-4096 PKCS#8 PEM, mode 0600.
+  ``start_router`` uses the same file by default, so routers start fast.
+* ``stub_upstream_server`` — the ``tests.support.stub_upstream.StubUpstream`` that
+  ``router_url`` fronts (a real HTTP server on 127.0.0.1; ``.url``).
+* ``router_url`` — base URL (``http://127.0.0.1:PORT``) of one router process in front
+  of that stub, with no API keys, no tiers, no rate limit, no CORS.
+* ``router`` — the ``RouterProcess`` behind ``router_url`` (``.logs()``, ``.url``).
+
+Per test:
+
+* ``stub_upstream`` — the same stub, reset (empty script queue, counters at 0).
+  Script it with ``stub_upstream.push(status=..., body=..., delay=..., retry_after=...,
+  garbage=..., hang=..., times=N)``; read ``stub_upstream.calls`` / ``.requests``.
+
+For a router with other flags use ``tests.support.router.start_router(*flags)`` as a
+context manager; for a private stub use ``StubUpstream()`` as one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.keys import shared_server_key_file
+from tests.support.router import RouterProcess, start_router
+from tests.support.stub_upstream import StubUpstream
+
+
+@pytest.fixture(scope="session")
+def server_key_file() -> Path:
+    return shared_server_key_file()
+
+
+@pytest.fixture(scope="session")
+def stub_upstream_server() -> Iterator[StubUpstream]:
+    with StubUpstream() as stub:
+        yield stub
+
+
+@pytest.fixture
+def stub_upstream(stub_upstream_server: StubUpstream) -> Iterator[StubUpstream]:
+    stub_upstream_server.reset()
+    yield stub_upstream_server
+    stub_upstream_server.reset()
+
+
+@pytest.fixture(scope="session")
+def router(stub_upstream_server: StubUpstream, server_key_file: Path) -> Iterator[RouterProcess]:
+    with start_router(
+        "--upstream", stub_upstream_server.url, "--key-file", str(server_key_file)
+    ) as process:
+        yield process
+
+
+@pytest.fixture(scope="session")
+def router_url(router: RouterProcess) -> str:
+    return router.url

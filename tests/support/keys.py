@@ -1,0 +1,52 @@
+"""Pre-generated RSA-4096 keys shared by a whole test session (keygen costs 0.2-4 s)."""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from nomyo_web.crypto import PrivateKeyHandle
+from nomyo_web.crypto.pyca import PycaBackend
+
+__all__ = ["fresh_key_file", "shared_private_key", "shared_server_key_file"]
+
+_backend = PycaBackend()
+
+
+@functools.cache
+def _key_dir() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="nomyo-test-keys-"))
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+@functools.cache
+def shared_private_key() -> PrivateKeyHandle:
+    """One RSA-4096 private key for the whole process."""
+    return _backend.generate_private_key_sync(4096)
+
+
+def _write_0600(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+@functools.cache
+def shared_server_key_file() -> Path:
+    """A PKCS#8 PEM file (mode 0600) holding ``shared_private_key()``."""
+    path = _key_dir() / "server_key.pem"
+    _write_0600(path, _backend.private_key_to_pem(shared_private_key()))
+    return path
+
+
+def fresh_key_file(directory: Path, name: str = "server_key.pem") -> Path:
+    """A new RSA-4096 key written (0600) to ``directory/name``; for rotation tests."""
+    path = directory / name
+    key = _backend.generate_private_key_sync(4096)
+    _write_0600(path, _backend.private_key_to_pem(key))
+    return path

@@ -1,0 +1,138 @@
+"""Start real router processes (``python -m nomyo_web.router``) for tests.
+
+    with start_router("--upstream", stub.url, "--api-key", "k") as router:
+        httpx.get(router.url + "/healthz")
+        router.logs()        # everything it wrote to stdout and stderr so far
+    # leaving the block sends SIGTERM and waits for the exit
+
+``start_router`` adds ``--host 127.0.0.1 --port 0`` and ``--key-file`` (the
+shared pre-generated key from ``tests.support.keys``) unless the flags name
+them, and returns once the router printed ``listening on http://HOST:PORT``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+
+from .keys import shared_server_key_file
+
+__all__ = ["REPO_ROOT", "RouterProcess", "start_router"]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_LISTENING = re.compile(r"listening on (https?://\S+)")
+
+
+class RouterProcess:
+    """A running router: ``url``, ``proc``, ``logs()``, ``signal()``, ``stop()``."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.url = ""
+        self._lines: list[str] = []
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._readers = [
+            threading.Thread(target=self._pump, args=(stream,), daemon=True)
+            for stream in (proc.stdout, proc.stderr)
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _pump(self, stream: object) -> None:
+        for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
+            with self._lock:
+                self._lines.append(line)
+            match = _LISTENING.search(line)
+            if match and not self.url:
+                self.url = match.group(1)
+                self._ready.set()
+        self._ready.set()  # EOF: the process is gone
+
+    def wait_ready(self, timeout: float) -> None:
+        if not self._ready.wait(timeout) or not self.url:
+            self.stop(timeout=5)
+            raise RuntimeError(f"router did not start; its output:\n{self.logs()}")
+
+    def logs(self) -> str:
+        """Everything the router wrote to stdout and stderr so far."""
+        with self._lock:
+            return "".join(self._lines)
+
+    def wait_for_log(self, pattern: str, timeout: float = 10.0) -> str:
+        """Wait until a line matching the regex ``pattern`` appears; returns that line."""
+        compiled = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for line in self._lines:
+                    if compiled.search(line):
+                        return line
+            time.sleep(0.05)
+        raise AssertionError(f"no log line matching {pattern!r}; logs:\n{self.logs()}")
+
+    def signal(self, sig: int = signal.SIGTERM) -> None:
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout: float = 30.0) -> int:
+        """SIGTERM, then wait (SIGKILL after ``timeout``); returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for reader in self._readers:
+            reader.join(5)
+        return self.proc.returncode
+
+    def __enter__(self) -> RouterProcess:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _has_flag(flags: tuple[str, ...], name: str) -> bool:
+    return any(flag == name or flag.startswith(name + "=") for flag in flags)
+
+
+def start_router(
+    *flags: str, env: Mapping[str, str] | None = None, timeout: float = 60.0
+) -> RouterProcess:
+    """Start ``python -m nomyo_web.router *flags`` and wait for its listening line."""
+    args = list(flags)
+    if not _has_flag(flags, "--host"):
+        args += ["--host", "127.0.0.1"]
+    if not _has_flag(flags, "--port"):
+        args += ["--port", "0"]
+    if not _has_flag(flags, "--key-file"):
+        args += ["--key-file", str(shared_server_key_file())]
+    child_env = dict(os.environ)
+    child_env.pop("NOMYO_ROUTER_API_KEYS", None)
+    child_env["PYTHONUNBUFFERED"] = "1"
+    child_env.update(env or {})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nomyo_web.router", *args],
+        cwd=REPO_ROOT,
+        env=child_env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
+    router = RouterProcess(proc)
+    router.wait_ready(timeout)
+    return router
