@@ -1,0 +1,38 @@
+"""The Python ↔ JavaScript crossings both Pyodide seams use (imported only under Pyodide).
+
+Buffers cross whole, one copy each way: ``to_js(bytes)`` makes one
+``Uint8Array``; ``.to_bytes()`` copies one ``ArrayBuffer`` back. Option
+objects are plain JavaScript objects (not ``Map``s), which is what WebCrypto
+and ``fetch`` read. Nothing here creates a ``PyProxy``, so nothing needs a
+``destroy()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import js
+from pyodide.ffi import JsException, to_js
+
+__all__ = ["JsException", "js", "js_bytes", "js_object", "js_strings", "py_bytes"]
+
+
+def js_object(options: Mapping[str, Any]) -> Any:
+    """A plain JavaScript object from ``options`` (nested dicts become objects too)."""
+    return to_js(dict(options), dict_converter=js.Object.fromEntries)
+
+
+def js_strings(items: list[str]) -> Any:
+    """A JavaScript array of strings (for example WebCrypto key usages)."""
+    return to_js(items)
+
+
+def js_bytes(data: bytes | bytearray | memoryview) -> Any:
+    """One ``Uint8Array`` holding a copy of ``data``."""
+    return to_js(bytes(data) if isinstance(data, memoryview) else data)
+
+
+def py_bytes(buffer: Any) -> bytes:
+    """The bytes of a JavaScript ``ArrayBuffer`` or typed array, copied once."""
+    return bytes(buffer.to_bytes())

@@ -1,0 +1,175 @@
+"""The crypto seam inside each runtime against independent test code.
+
+Under Pyodide the backend is WebCrypto; the host seals and opens with
+``cryptography`` written from protocol.md, so both directions prove the wire format.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from tests.unit import independent_crypto as ref
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+PLAINTEXT = json.dumps(
+    {"model": "m", "messages": [{"role": "user", "content": "Grüße, 東京 🚀"}]}, ensure_ascii=False
+).encode()
+EXPECTED_BACKEND = {"cpython": "cryptography", "node": "webcrypto", "chromium": "webcrypto"}
+
+
+@pytest.fixture(scope="session")
+def host_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=4096)
+
+
+@pytest.fixture(scope="session")
+async def runtime_key(runtime: Any) -> dict[str, Any]:
+    return dict(await runtime.call("crypto:generate_key", key_id="main"), key_id="main")
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+async def test_runtime_uses_its_own_backend(runtime: Any) -> None:
+    assert await runtime.call("crypto:backend_name") == EXPECTED_BACKEND[runtime.name]
+
+
+async def test_independent_code_opens_what_the_runtime_sealed(runtime: Any, host_key: Any) -> None:
+    envelope = await runtime.call(
+        "crypto:seal_for", public_pem=ref.public_pem(host_key), plaintext_b64=_b64(PLAINTEXT)
+    )
+    assert set(envelope) == {
+        *("version", "algorithm", "encrypted_payload"),
+        *("encrypted_aes_key", "key_algorithm", "payload_algorithm"),
+    }
+    assert ref.open_envelope(envelope, host_key) == PLAINTEXT
+
+
+async def test_runtime_opens_what_independent_code_sealed(runtime: Any, runtime_key: dict) -> None:
+    envelope = ref.seal(PLAINTEXT, runtime_key["pem"])
+    opened = await runtime.call("crypto:open_envelope", key_id="main", envelope=envelope)
+    assert base64.b64decode(opened) == PLAINTEXT
+
+
+async def test_fixed_key_and_nonce_vector_opens(runtime: Any, runtime_key: dict) -> None:
+    envelope = ref.seal(
+        b'{"a":1}', runtime_key["pem"], key=bytes(range(32)), nonce=bytes(range(12))
+    )
+    # AES-256-GCM with this key and nonce: fixed ciphertext and tag (only the wrapped key varies).
+    assert envelope["encrypted_payload"]["nonce"] == "AAECAwQFBgcICQoL"
+    opened = await runtime.call("crypto:open_envelope", key_id="main", envelope=envelope)
+    assert base64.b64decode(opened) == b'{"a":1}'
+
+
+async def test_generated_public_key_is_rsa_4096_with_its_spki_fingerprint(
+    runtime: Any, runtime_key: dict
+) -> None:
+    public = serialization.load_pem_public_key(runtime_key["pem"].encode())
+    assert isinstance(public, rsa.RSAPublicKey)
+    assert public.key_size == 4096 == runtime_key["bits"]
+    assert public.public_numbers().e == 65537
+    der = public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert runtime_key["fingerprint"] == ref_fingerprint(der)
+    # Same PEM layout as cryptography's, so X-Public-Key is byte-identical in form.
+    assert (
+        runtime_key["pem"]
+        == public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+    )
+
+
+def ref_fingerprint(der: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(der).hexdigest()
+
+
+@pytest.mark.parametrize("part", ["ciphertext", "tag", "nonce", "encrypted_aes_key"])
+async def test_a_flipped_bit_anywhere_is_one_opaque_error(
+    runtime: Any, runtime_key: dict, part: str
+) -> None:
+    envelope = ref.seal(PLAINTEXT, runtime_key["pem"])
+    holder = envelope if part == "encrypted_aes_key" else envelope["encrypted_payload"]
+    raw = bytearray(base64.b64decode(holder[part]))
+    raw[len(raw) // 2] ^= 0x01
+    holder[part] = _b64(bytes(raw))
+    message = await runtime.call("crypto:open_refused", key_id="main", envelope=envelope)
+    assert message == "decryption failed"
+
+
+async def test_an_aes_128_key_is_refused(runtime: Any, runtime_key: dict) -> None:
+    envelope = ref.seal(PLAINTEXT, runtime_key["pem"], key=bytes(16))
+    message = await runtime.call("crypto:open_refused", key_id="main", envelope=envelope)
+    assert message == "decryption failed"
+
+
+async def test_an_envelope_for_another_key_is_refused(runtime: Any, host_key: Any) -> None:
+    await runtime.call("crypto:generate_key", key_id="other", bits=2048)
+    envelope = ref.seal(PLAINTEXT, ref.public_pem(host_key))
+    assert await runtime.call("crypto:open_refused", key_id="other", envelope=envelope)
+
+
+@pytest.mark.parametrize("size", [0, 1, 1 << 20])
+async def test_seal_and_open_in_the_runtime(runtime: Any, runtime_key: dict, size: int) -> None:
+    assert await runtime.call("crypto:seal_then_open_own", key_id="main", size=size) is True
+
+
+def _pem(key: Any) -> str:
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+@pytest.mark.parametrize("kind", ["ec", "rsa1024", "garbage"])
+async def test_server_keys_that_are_not_rsa_2048_plus_are_refused(runtime: Any, kind: str) -> None:
+    if kind == "ec":
+        pem = _pem(ec.generate_private_key(ec.SECP256R1()))
+    elif kind == "rsa1024":
+        pem = _pem(rsa.generate_private_key(public_exponent=65537, key_size=1024))
+    else:
+        pem = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"
+    assert await runtime.call("crypto:load_refused", pem=pem)
+
+
+async def test_a_server_key_imports_with_its_size_and_fingerprint(
+    runtime: Any, host_key: Any
+) -> None:
+    facts = await runtime.call("crypto:load_public_key", pem=ref.public_pem(host_key))
+    der = host_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert facts == {"bits": 4096, "fingerprint": ref_fingerprint(der)}
+
+
+async def test_the_private_key_is_a_non_extractable_crypto_key(
+    runtime: Any, runtime_key: dict
+) -> None:
+    facts = await runtime.call("crypto:private_key_facts", key_id="main")
+    if runtime.name == "cpython":
+        pytest.skip("a WebCrypto property: CPython keys are cryptography objects")
+    exports = facts.pop("exports")
+    # Chromium names the refusal InvalidAccessError; Node.js InvalidAccessException.
+    assert {name.removesuffix("Exception").removesuffix("Error") for name in exports.values()} == {
+        "InvalidAccess"
+    }, exports
+    assert facts == {
+        "class": "CryptoKey",
+        "type": "private",
+        "extractable": False,
+        "algorithm": "RSA-OAEP",
+        "modulus_bits": 4096,
+        "usages": ["decrypt", "unwrapKey"],
+    }
