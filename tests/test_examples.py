@@ -143,7 +143,7 @@ def run_example(name: str, tls: Tls, **env: str) -> Run:
         for k, v in os.environ.items()
         if not k.upper().endswith("_PROXY") and not k.startswith(("NOMYO_", "PYTHONWARNINGS"))
     }
-    child_env.update(SSL_CERT_FILE=str(tls.ca), **env)
+    child_env.update({"SSL_CERT_FILE": str(tls.ca), **env})
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / name)],
         cwd=EXAMPLES,
@@ -235,11 +235,14 @@ def test_error_handling_takes_the_network_branch(tls: Tls) -> None:
     assert result.stderr.startswith("Network error (retries exhausted): "), result.stderr
 
 
-def test_the_certificate_is_really_checked(tls: Tls, tls_router: RouterProcess) -> None:
-    # Without the test CA the same example must fail to connect, not skip verification.
-    result = run_over_tls("01_simple_chat.py", tls, tls_router, SSL_CERT_FILE="/dev/null")
+def test_the_certificate_is_really_checked(
+    tls: Tls, tls_router: RouterProcess, tmp_path: Path
+) -> None:
+    # Trusting another CA, the same example must fail to connect, not skip verification.
+    other_ca = make_test_tls(tmp_path).ca
+    result = run_over_tls("01_simple_chat.py", tls, tls_router, SSL_CERT_FILE=str(other_ca))
     assert result.code != 0 and result.stdout == ""
-    assert "APIConnectionError" in result.stderr
+    assert "APIConnectionError" in result.stderr, result.stderr
 
 
 def test_local_development_over_http_warns_once(
