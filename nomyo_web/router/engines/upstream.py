@@ -6,7 +6,7 @@ the router's statuses without echoing anything the upstream said:
 
 * unreachable → 503; past ``timeout`` → 504; 5xx, a non-JSON or non-completion
   answer, or a broken connection → 502;
-* 429 → 429 with the upstream's ``Retry-After``; 401/403 (the router's own
+* 429 → 429 and 503 → 503, with the upstream's ``Retry-After``; 401/403 (the router's own
   credentials were refused) → 502; any other 4xx → 400.
 """
 
@@ -100,6 +100,10 @@ class UpstreamEngine:
         if status == 429:
             retry_after = _read_retry_after(headers.get("retry-after"))
             raise EngineError(429, "Inference upstream rate limited", retry_after=retry_after)
+        if status == 503:
+            # The engine itself says it is unavailable (loading, overloaded): the protocol's 503.
+            retry_after = _read_retry_after(headers.get("retry-after"))
+            raise EngineError(503, "Inference upstream unavailable", retry_after=retry_after)
         if status in (401, 403):
             logger.warning("upstream refused the router's credentials (HTTP %d)", status)
             raise EngineError(502, "Inference upstream refused the router")
