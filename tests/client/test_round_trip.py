@@ -197,7 +197,8 @@ async def test_per_request_base_url(
     make_client, stub_upstream, router_url: str, mitm: Mitm
 ) -> None:
     client = make_client()
-    response = await client.create(model="m", messages=MESSAGES, base_url=router_url)
+    with pytest.warns(UserWarning, match="allow_http"):
+        response = await client.create(model="m", messages=MESSAGES, base_url=router_url)
     assert response["choices"][0]["message"]["content"] == MESSAGES[0]["content"]
     assert mitm.seen == []
 
