@@ -228,7 +228,10 @@ def free_port(preferred: int) -> int:
 
 def start_router(port: int) -> tuple[subprocess.Popen[str], str]:
     """The router with the embedded model and the pages; returns it and its base URL."""
+    key = CACHE / "demo" / "server_key.pem"  # kept, so the demo's server key stays the same
+    key.parent.mkdir(parents=True, exist_ok=True)
     args = [str(PY), "-m", "nomyo_web.router", "--web", str(WEB), "--port", str(port)]
+    args += ["--key-file", str(key)]
     router = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1)
     assert router.stdout is not None
     for line in router.stdout:
@@ -250,7 +253,15 @@ def stop(router: subprocess.Popen[str]) -> None:
             router.wait()
 
 
+def interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def demo(check: bool, port: int) -> int:
+    # Ctrl-C or SIGTERM end the demo and stop the router (also when started in
+    # the background, where the shell hands us SIGINT ignored).
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     setup(browser=check)
     router, base = start_router(free_port(port))
     url = f"{base}{DEMO_PATH}"
