@@ -8,7 +8,7 @@ Session-wide (created once, shared by every test that asks):
   ``router_url`` fronts (a real HTTP server on 127.0.0.1; ``.url``).
 * ``router_url`` — base URL (``http://127.0.0.1:PORT``) of one router process in front
   of that stub, with no API keys, no tiers, no rate limit, no CORS.
-* ``router`` — the ``RouterProcess`` behind ``router_url`` (``.logs()``, ``.url``).
+* ``router_process`` — the ``RouterProcess`` behind ``router_url`` (``.logs()``, ``.url``).
 
 Per test:
 
@@ -51,7 +51,9 @@ def stub_upstream(stub_upstream_server: StubUpstream) -> Iterator[StubUpstream]:
 
 
 @pytest.fixture(scope="session")
-def router(stub_upstream_server: StubUpstream, server_key_file: Path) -> Iterator[RouterProcess]:
+def router_process(
+    stub_upstream_server: StubUpstream, server_key_file: Path
+) -> Iterator[RouterProcess]:
     with start_router(
         "--upstream", stub_upstream_server.url, "--key-file", str(server_key_file)
     ) as process:
@@ -59,5 +61,5 @@ def router(stub_upstream_server: StubUpstream, server_key_file: Path) -> Iterato
 
 
 @pytest.fixture(scope="session")
-def router_url(router: RouterProcess) -> str:
-    return router.url
+def router_url(router_process: RouterProcess) -> str:
+    return router_process.url

@@ -77,6 +77,20 @@ def _add_server_flags(parser: argparse.ArgumentParser) -> None:
         help="worker processes (default 1: RSA work already runs on every core in threads)",
     )
     add(
+        "--header-timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="a request's headers must arrive within this (default 10); else the connection closes",
+    )
+    add(
+        "--body-timeout",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="a request's body must arrive within this (default 60); else 408",
+    )
+    add(
         "--web",
         type=Path,
         metavar="DIR",
@@ -216,6 +230,8 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         tls_key=args.tls_key,
         workers=args.workers,
         log_level=args.log_level,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
     )
 
 
