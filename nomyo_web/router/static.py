@@ -79,6 +79,11 @@ PAGE_POLICY = "; ".join(
     ]
 )
 
+# PyScript's core builds its worker hooks with Function(): its pages (and only
+# them) need 'unsafe-eval'. Measured with @pyscript/core 0.7.31.
+PYSCRIPT_POLICY = PAGE_POLICY.replace("'wasm-unsafe-eval'", "'wasm-unsafe-eval' 'unsafe-eval'")
+PYSCRIPT_PAGES = frozenset({"pyscript.html", "pyscript-worker.html"})
+
 # JupyterLab's bundles evaluate code and inject inline styles.
 LITE_POLICY = "; ".join(
     [
@@ -117,10 +122,22 @@ def is_servable(route_path: str, *, hide: frozenset[str]) -> bool:
 class GuardedFiles:
     """``StaticFiles`` behind the type allowlist, with our headers on every answer."""
 
-    def __init__(self, directory: pathlib.Path, *, policy: str, hide: frozenset[str]) -> None:
+    def __init__(
+        self,
+        directory: pathlib.Path,
+        *,
+        policy: str,
+        hide: frozenset[str] = frozenset(),
+        eval_pages: frozenset[str] = frozenset(),
+    ) -> None:
         self.files = StaticFiles(directory=directory, check_dir=False)
         self.policy = policy
         self.hide = hide
+        self.eval_pages = eval_pages
+
+    def policy_for(self, route_path: str) -> str:
+        """The page policy, or PyScript's for the pages that load PyScript."""
+        return PYSCRIPT_POLICY if route_path.strip("/") in self.eval_pages else self.policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route_path = self.files.get_path(scope)
@@ -129,7 +146,8 @@ class GuardedFiles:
         elif not is_servable(route_path, hide=self.hide):
             response = PlainTextResponse("Not Found", status_code=404)
         else:
-            await self.files(scope, receive, headed(send, self.policy, route_path))
+            policy = self.policy_for(route_path)
+            await self.files(scope, receive, headed(send, policy, route_path))
             return
         await response(scope, receive, headed(send, self.policy, None))
 
@@ -154,12 +172,17 @@ def headed(send: Send, policy: str, path: str | None) -> Send:
 
 
 def security_headers(policy: str) -> list[tuple[bytes, bytes]]:
-    """The headers every answer carries; ``no-cache`` lets the browser revalidate by ETag."""
+    """The headers every answer carries; ``no-cache`` lets the browser revalidate by ETag.
+
+    COOP + COEP make the pages cross-origin isolated: PyScript's worker mode
+    needs SharedArrayBuffer for ``document`` and ``window`` in the worker.
+    """
     return [
         (b"content-security-policy", policy.encode()),
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"no-referrer"),
         (b"cross-origin-opener-policy", b"same-origin"),
+        (b"cross-origin-embedder-policy", b"require-corp"),
         (b"cross-origin-resource-policy", b"same-origin"),
         (b"cache-control", b"no-cache"),
     ]
@@ -185,9 +208,9 @@ def static_app(
     routes: list[Route | Mount] = [Route("/", redirect_to_demo, methods=["GET", "HEAD"])]
     for prefix, directory in directories.items():
         policy = LITE_POLICY if prefix == "/lite" else PAGE_POLICY
-        files = GuardedFiles(directory, policy=policy, hide=frozenset())
-        routes.append(Mount(prefix, app=files))
-    routes.append(Mount("", app=GuardedFiles(web_root, policy=PAGE_POLICY, hide=HIDDEN_PARTS)))
+        routes.append(Mount(prefix, app=GuardedFiles(directory, policy=policy)))
+    pages = GuardedFiles(web_root, policy=PAGE_POLICY, hide=HIDDEN_PARTS, eval_pages=PYSCRIPT_PAGES)
+    routes.append(Mount("", app=pages))
     return Starlette(routes=routes)
 
 
