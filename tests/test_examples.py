@@ -246,10 +246,10 @@ def test_the_certificate_is_really_checked(
 
 
 def test_local_development_over_http_warns_once(
-    tls: Tls, router: RouterProcess, stub_upstream: StubUpstream
+    tls: Tls, router_process: RouterProcess, stub_upstream: StubUpstream
 ) -> None:
-    assert router.url.startswith("http://")
-    result = run_example("09_local_development.py", tls, NOMYO_BASE_URL=router.url)
+    assert router_process.url.startswith("http://")
+    result = run_example("09_local_development.py", tls, NOMYO_BASE_URL=router_process.url)
     assert (result.code, result.stdout) == (0, "Hello!\n"), result.stderr
     assert result.stderr.count("Warning: ") == 1, result.stderr
     assert "allow_http=True" in result.stderr and "plain HTTP" in result.stderr
