@@ -73,12 +73,12 @@ class EmbeddedEngine:
         self.n_ctx = n_ctx
         self.queue_size = queue_size
         self.load_seconds: float | None = None
+        self.load_error: str | None = None  # why loading failed (for the log, not clients)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nomyo-llama")
         self._llama_lock = threading.Lock()
         self._count_lock = threading.Lock()
         self._llama: Any = None
         self._loading: Future[None] | None = None
-        self._load_failed = False
         self._closed = False
         self._in_flight = 0
         self._seconds_per_answer = 2.0
@@ -103,12 +103,9 @@ class EmbeddedEngine:
                 verbose=False,
             )
         except Exception as error:
-            self._load_failed = True
+            self.load_error = f"{type(error).__name__}: {error}"
             logger.error(
-                "embedded engine: cannot load model %s: %s: %s",
-                self.model_path,
-                type(error).__name__,
-                error,
+                "embedded engine: cannot load model %s: %s", self.model_path, self.load_error
             )
             return
         with self._llama_lock:
@@ -125,7 +122,7 @@ class EmbeddedEngine:
     def _check_serving(self) -> None:
         if self._closed:
             raise EngineError(503, "the embedded engine is shut down")
-        if self._load_failed:
+        if self.load_error is not None:
             raise EngineError(503, "the embedded model failed to load; see the router's log")
         if self._llama is None:
             raise EngineError(503, "the embedded model is still loading", _LOADING_RETRY_AFTER)
@@ -156,7 +153,7 @@ class EmbeddedEngine:
 
     def _generate(self, plan: Generation) -> dict[str, Any]:
         with self._llama_lock:
-            if self._closed or self._llama is None:
+            if self._llama is None:
                 raise EngineError(503, "the embedded engine is shut down")
             began = time.monotonic()
             try:
@@ -174,7 +171,8 @@ class EmbeddedEngine:
         if self._closed:
             return
         self._closed = True
-        # Queued jobs see _closed and fail fast; a running generation finishes.
+        # New requests are refused from here on; those already admitted (at most
+        # queue_size + 1) are answered, then the model is freed.
         await asyncio.to_thread(self._executor.shutdown, True)
         with self._llama_lock:
             llama, self._llama = self._llama, None
