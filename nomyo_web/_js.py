@@ -15,7 +15,7 @@ from typing import Any
 import js
 from pyodide.ffi import JsException, to_js
 
-__all__ = ["JsException", "js", "js_bytes", "js_object", "js_strings", "py_bytes"]
+__all__ = ["JsException", "js", "js_array", "js_bytes", "js_object", "py_bytes"]
 
 
 def js_object(options: Mapping[str, Any]) -> Any:
@@ -23,8 +23,8 @@ def js_object(options: Mapping[str, Any]) -> Any:
     return to_js(dict(options), dict_converter=js.Object.fromEntries)
 
 
-def js_strings(items: list[str]) -> Any:
-    """A JavaScript array of strings (for example WebCrypto key usages)."""
+def js_array(items: list[Any]) -> Any:
+    """A JavaScript array of ``items`` (strings, or JavaScript objects passed through)."""
     return to_js(items)
 
 

@@ -21,7 +21,7 @@ import os
 import textwrap
 from typing import Any
 
-from .._js import JsException, js, js_bytes, js_object, js_strings, py_bytes
+from .._js import JsException, js, js_array, js_bytes, js_object, py_bytes
 from ..protocol import (
     AES_KEY_BYTES,
     MAX_RSA_BITS,
@@ -80,7 +80,7 @@ class WebCryptoBackend:
             }
         )
         # extractable=False applies to the private key; a pair's public key is always exportable.
-        usages = js_strings(["encrypt", "decrypt", "wrapKey", "unwrapKey"])
+        usages = js_array(["encrypt", "decrypt", "wrapKey", "unwrapKey"])
         pair = await self._subtle.generateKey(algorithm, False, usages)
         der = py_bytes(await self._subtle.exportKey("spki", pair.publicKey))
         public = PublicKeyHandle(_der_to_pem(der), bits, spki_fingerprint(der), pair.publicKey)
@@ -94,7 +94,7 @@ class WebCryptoBackend:
                 js_bytes(der),
                 js_object(_RSA_OAEP_SHA256),
                 True,
-                js_strings(["encrypt", "wrapKey"]),
+                js_array(["encrypt", "wrapKey"]),
             )
         except JsException:
             # DataError for an EC/Ed25519 key or broken DER alike: not an RSA public key.
@@ -112,7 +112,7 @@ class WebCryptoBackend:
             raise KeyFormatError("the public key was disposed")
         subtle = self._subtle
         nonce = os.urandom(NONCE_BYTES)
-        aes_key = await subtle.generateKey(js_object(_AES_GCM_256), True, js_strings(["encrypt"]))
+        aes_key = await subtle.generateKey(js_object(_AES_GCM_256), True, js_array(["encrypt"]))
         # Both operations only read the key: let WebCrypto run them side by side.
         sealed, wrapped = await asyncio.gather(
             subtle.encrypt(_aes_gcm_params(nonce), aes_key, js_bytes(plaintext)),
@@ -137,7 +137,7 @@ class WebCryptoBackend:
                 js_object(_RSA_OAEP_SHA256),
                 js_object({"name": "AES-GCM"}),
                 False,
-                js_strings(["decrypt"]),
+                js_array(["decrypt"]),
             )
             # "raw" AES-GCM import also accepts 16- and 24-byte keys: the protocol is AES-256 only.
             if int(aes_key.algorithm.length) != AES_KEY_BYTES * 8:

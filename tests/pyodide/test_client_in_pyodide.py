@@ -1,0 +1,461 @@
+"""The client's behaviours in each runtime (CPython, Pyodide in Node.js, Pyodide in Chromium),
+against real router processes behind the client suite's real MITM proxy (with CORS)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nomyo_web._exchange import REJECTED
+from tests.client.test_security import TAMPERING
+from tests.pyodide.cors_mitm import CorsMitm
+from tests.support.browser import StaticServer, is_loopback
+from tests.support.router import RouterProcess, start_router
+from tests.support.stub_upstream import StubUpstream
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+PROMPT = "the secret diagnosis is Q"
+MESSAGES = [{"role": "user", "content": PROMPT}]
+GOOD_KEY = "good-key-for-pyodide"
+ALLOWED_HEADERS = {
+    "authorization",
+    "content-type",
+    "x-public-key",
+    "x-payload-id",
+    "x-security-tier",
+}
+# What the runtimes' HTTP stacks add on their own (not the client's choice).
+STACK_HEADERS = {
+    *("host", "connection", "content-length", "user-agent", "accept", "accept-encoding"),
+    *("accept-language", "origin", "referer", "cache-control", "pragma"),
+}
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+@pytest.fixture(scope="session")
+def mitm_front(cors_router: RouterProcess, page_server: StaticServer) -> Iterator[CorsMitm]:
+    proxy = CorsMitm(cors_router.url, page_server.url)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def wire(mitm_front: CorsMitm, stub_upstream: StubUpstream) -> Iterator[CorsMitm]:
+    mitm_front.reset()
+    yield mitm_front
+    mitm_front.reset()
+
+
+@pytest.fixture(scope="session")
+def auth_router(
+    stub_upstream_server: StubUpstream, server_key_file: Path, page_server: StaticServer
+) -> Iterator[RouterProcess]:
+    with start_router(
+        *("--upstream", stub_upstream_server.url, "--key-file", str(server_key_file)),
+        *("--api-key", GOOD_KEY, "--tier-models", "maximum=allowed-model"),
+        *("--cors-origin", page_server.url),
+    ) as process:
+        yield process
+
+
+@pytest.fixture(scope="session")
+def dead_upstream_router(server_key_file: Path, page_server: StaticServer) -> Iterator[str]:
+    with start_router(
+        *("--upstream", f"http://127.0.0.1:{_closed_port()}", "--key-file", str(server_key_file)),
+        *("--cors-origin", page_server.url),
+    ) as process:
+        yield process.url
+
+
+@pytest.fixture(scope="session")
+async def main_client(runtime: Any, mitm_front: CorsMitm) -> AsyncIterator[str]:
+    await runtime.call("client:make_client", client_id="main", base_url=mitm_front.url)
+    yield "main"
+
+
+async def test_round_trip_returns_the_completion_dict(
+    runtime: Any, main_client: str, wire: CorsMitm
+) -> None:
+    response = await runtime.call(
+        "client:create", client_id=main_client, model="m", messages=MESSAGES
+    )
+    assert response["object"] == "chat.completion"
+    assert response["choices"][0]["message"] == {"role": "assistant", "content": PROMPT}
+    [post] = wire.posts()
+    assert response["_metadata"]["payload_id"] == post.headers["X-Payload-ID"]
+    assert PROMPT.encode() not in post.body and b"diagnosis" not in post.body
+    assert set(json.loads(post.body)) >= {"version", "algorithm", "encrypted_payload"}
+
+
+async def test_openai_parameters_and_tools_travel_untouched(
+    runtime: Any, main_client: str, wire: CorsMitm, stub_upstream: StubUpstream
+) -> None:
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    }
+    params = {"temperature": 0.25, "max_tokens": 7, "seed": 11, "stop": ["\n\n"]}
+    response = await runtime.call(
+        "client:create",
+        client_id=main_client,
+        model="m",
+        messages=[{"role": "user", "content": "Paris"}],
+        tools=[tool],
+        tool_choice="auto",
+        **params,
+    )
+    received = stub_upstream.requests[-1]
+    assert {k: received[k] for k in params} == params
+    assert received["tools"] == [tool] and received["tool_choice"] == "auto"
+    [call] = response["choices"][0]["message"]["tool_calls"]
+    assert call["function"]["name"] == "get_weather"
+    assert json.loads(call["function"]["arguments"]) == {"city": "Paris"}
+    assert response["choices"][0]["finish_reason"] == "tool_calls"
+
+
+@pytest.mark.parametrize("tier", ["standard", "high", "maximum"])
+async def test_the_tier_travels_as_a_header_only(
+    runtime: Any, main_client: str, wire: CorsMitm, tier: str
+) -> None:
+    response = await runtime.call(
+        "client:create", client_id=main_client, model="m", messages=MESSAGES, security_tier=tier
+    )
+    assert response["_metadata"]["security_tier"] == tier
+    [headers] = wire.headers_of_posts()
+    assert headers["x-security-tier"] == tier
+
+
+async def test_an_unknown_tier_raises_before_any_traffic(
+    runtime: Any, main_client: str, wire: CorsMitm
+) -> None:
+    error = await runtime.call(
+        "client:create_error",
+        client_id=main_client,
+        model="m",
+        messages=MESSAGES,
+        security_tier="x",
+    )
+    assert error["class"] == "InvalidParameterError"
+    assert wire.posts() == []
+
+
+async def test_only_the_protocol_headers_are_sent(
+    runtime: Any, main_client: str, wire: CorsMitm
+) -> None:
+    await runtime.call(
+        "client:create",
+        client_id=main_client,
+        model="m",
+        messages=MESSAGES,
+        api_key="k1",
+        security_tier="high",
+    )
+    [headers] = wire.headers_of_posts()
+    ours = {name for name in headers if name not in STACK_HEADERS and not name.startswith("sec-")}
+    assert ours == ALLOWED_HEADERS
+    assert headers["authorization"] == "Bearer k1"
+
+
+async def test_a_per_request_api_key_overrides_the_clients(
+    runtime: Any, wire: CorsMitm, mitm_front: CorsMitm
+) -> None:
+    await runtime.call(
+        "client:make_client", client_id="keyed", base_url=mitm_front.url, api_key="client-key"
+    )
+    await runtime.call("client:create", client_id="keyed", model="m", messages=MESSAGES)
+    await runtime.call(
+        "client:create", client_id="keyed", model="m", messages=MESSAGES, api_key="override-key"
+    )
+    sent = [headers["authorization"] for headers in wire.headers_of_posts()]
+    assert sent == ["Bearer client-key", "Bearer override-key"]
+    assert all("client-key" not in post.body.decode() for post in wire.posts())
+
+
+@pytest.fixture(scope="session")
+async def auth_client(runtime: Any, auth_router: RouterProcess) -> str:
+    await runtime.call(
+        "client:make_client", client_id="auth", base_url=auth_router.url, api_key="wrong-key"
+    )
+    return "auth"
+
+
+async def test_the_router_accepts_the_override_key_and_refuses_the_clients(
+    runtime: Any, auth_client: str
+) -> None:
+    error = await runtime.call(
+        "client:create_error", client_id=auth_client, model="m", messages=MESSAGES
+    )
+    assert (error["class"], error["status_code"]) == ("AuthenticationError", 401)
+    response = await runtime.call(
+        "client:create", client_id=auth_client, model="m", messages=MESSAGES, api_key=GOOD_KEY
+    )
+    assert response["choices"][0]["message"]["content"] == PROMPT
+
+
+async def test_a_model_outside_its_tier_is_forbidden(runtime: Any, auth_client: str) -> None:
+    common = {"client_id": auth_client, "messages": MESSAGES, "api_key": GOOD_KEY}
+    error = await runtime.call(
+        "client:create_error", model="other-model", security_tier="maximum", **common
+    )
+    assert (error["class"], error["status_code"], error["is_api_error"]) == (
+        "ForbiddenError",
+        403,
+        True,
+    )
+    assert isinstance(error["error_details"]["detail"], str)
+    allowed = await runtime.call(
+        "client:create", model="allowed-model", security_tier="maximum", **common
+    )
+    assert allowed["model"] == "allowed-model"
+
+
+@pytest.mark.parametrize(
+    ("scripted", "cls", "status"),
+    [
+        ({"status": 422}, "InvalidRequestError", 400),
+        ({"status": 429, "retry_after": "0"}, "RateLimitError", 429),
+        ({"status": 500}, "ServerError", 502),
+    ],
+)
+async def test_upstream_failures_are_typed_errors(
+    runtime: Any,
+    main_client: str,
+    wire: CorsMitm,
+    stub_upstream: StubUpstream,
+    scripted: dict[str, Any],
+    cls: str,
+    status: int,
+) -> None:
+    stub_upstream.push(**scripted)
+    error = await runtime.call(
+        "client:create_error", client_id=main_client, model="m", messages=MESSAGES, max_retries=0
+    )
+    assert (error["class"], error["status_code"], error["is_api_error"]) == (cls, status, True)
+    assert set(error["error_details"]) == {"detail"}
+    assert stub_upstream.calls == 1
+
+
+async def test_a_500_is_a_server_error(runtime: Any, main_client: str, wire: CorsMitm) -> None:
+    wire.script(status=500, body={"detail": "boom"})
+    error = await runtime.call(
+        "client:create_error", client_id=main_client, model="m", messages=MESSAGES, max_retries=0
+    )
+    assert (error["class"], error["status_code"]) == ("ServerError", 500)
+    assert error["error_details"] == {"detail": "boom"}
+
+
+async def test_an_unreachable_upstream_is_service_unavailable(
+    runtime: Any, dead_upstream_router: str
+) -> None:
+    await runtime.call("client:make_client", client_id="dead", base_url=dead_upstream_router)
+    error = await runtime.call(
+        "client:create_error", client_id="dead", model="m", messages=MESSAGES, max_retries=0
+    )
+    assert (error["class"], error["status_code"]) == ("ServiceUnavailableError", 503)
+
+
+async def test_retries_resend_the_same_bytes_and_payload_id(
+    runtime: Any, main_client: str, wire: CorsMitm, stub_upstream: StubUpstream
+) -> None:
+    stub_upstream.push(times=2, status=503, retry_after="0")
+    response = await runtime.call(
+        "client:create", client_id=main_client, model="m", messages=MESSAGES
+    )
+    assert response["choices"][0]["message"]["content"] == PROMPT
+    posts = wire.posts()
+    assert len(posts) == 3 and stub_upstream.calls == 3
+    assert len({post.headers["X-Payload-ID"] for post in posts}) == 1
+    assert len({post.body for post in posts}) == 1
+    assert response["_metadata"]["payload_id"] == posts[0].headers["X-Payload-ID"]
+
+
+async def test_retry_after_is_honoured(runtime: Any, main_client: str, wire: CorsMitm) -> None:
+    wire.script(status=429, headers={"Retry-After": "1"})
+    timed = await runtime.call(
+        "client:create_timed", client_id=main_client, model="m", messages=MESSAGES, max_retries=1
+    )
+    assert timed["response"]["choices"][0]["message"]["content"] == PROMPT
+    first, second = wire.post_times
+    assert second - first >= 0.95
+
+
+async def test_retries_exhausted_raise_the_last_error(
+    runtime: Any, main_client: str, wire: CorsMitm
+) -> None:
+    wire.script(times=3, status=503, headers={"Retry-After": "0"})
+    error = await runtime.call(
+        "client:create_error", client_id=main_client, model="m", messages=MESSAGES
+    )
+    assert (error["class"], error["status_code"]) == ("ServiceUnavailableError", 503)
+    assert len(wire.posts()) == 3
+
+
+async def test_a_timeout_is_an_api_timeout_error_and_aborts(
+    runtime: Any, main_client: str, wire: CorsMitm
+) -> None:
+    wire.script(hang=20)
+    error = await runtime.call(
+        "client:create_error",
+        client_id=main_client,
+        model="m",
+        messages=MESSAGES,
+        timeout=0.5,
+        max_retries=0,
+    )
+    assert (error["class"], error["is_connection_error"], error["status_code"]) == (
+        "APITimeoutError",
+        True,
+        None,
+    )
+    await _wait_for(lambda: wire.aborted == 1)
+
+
+async def test_cancelling_the_task_aborts_the_request(
+    runtime: Any, main_client: str, wire: CorsMitm
+) -> None:
+    wire.script(hang=20)
+    await runtime.call(
+        "client:start_create", task_id="t", client_id=main_client, model="m", messages=MESSAGES
+    )
+    await _wait_for(lambda: len(wire.posts()) == 1)
+    assert await runtime.call("client:cancel_task", task_id="t") == "CancelledError"
+    await _wait_for(lambda: wire.aborted == 1)
+    assert len(wire.posts()) == 1
+
+
+async def test_a_refused_connection_is_an_api_connection_error(runtime: Any) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    await runtime.call("client:make_client", client_id="refused", base_url=url, max_retries=0)
+    error = await runtime.call(
+        "client:create_error", client_id="refused", model="m", messages=MESSAGES
+    )
+    assert (error["class"], error["is_connection_error"]) == ("APIConnectionError", True)
+
+
+async def test_a_redirect_is_not_followed(runtime: Any, main_client: str, wire: CorsMitm) -> None:
+    wire.script(status=307, headers={"Location": "/elsewhere"})
+    error = await runtime.call(
+        "client:create_error", client_id=main_client, model="m", messages=MESSAGES, max_retries=0
+    )
+    # fetch (redirect: "error") fails the request; httpx hands the 307 back as a status.
+    expected = "APIError" if runtime.name == "cpython" else "APIConnectionError"
+    assert error["class"] == expected
+    assert [seen.path for seen in wire.seen if "elsewhere" in seen.path] == []
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "downgraded version",
+        "downgraded algorithm",
+        "tampered tag",
+        "tampered wrapped key",
+        "not json",
+    ],
+)
+async def test_tampered_answers_are_security_errors(
+    runtime: Any, main_client: str, wire: CorsMitm, attack: str
+) -> None:
+    await runtime.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
+    wire.reset()
+    wire.script(mutate=TAMPERING[attack])
+    error = await runtime.call(
+        "client:create_error", client_id=main_client, model="m", messages=MESSAGES
+    )
+    assert (error["class"], error["message"], error["status_code"]) == (
+        "SecurityError",
+        REJECTED,
+        None,
+    )
+    assert len(wire.posts()) == 1
+
+
+async def test_an_answer_swapped_between_requests_is_refused(
+    runtime: Any, main_client: str, wire: CorsMitm
+) -> None:
+    await runtime.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
+    wire.swap_pairs = True
+    results = await runtime.call(
+        "client:gather_creates", client_id=main_client, contents=["first", "second"], model="m"
+    )
+    assert [(r["class"], r["message"]) for r in results] == [("SecurityError", REJECTED)] * 2
+
+
+async def test_the_clients_private_key_cannot_be_exported(runtime: Any, main_client: str) -> None:
+    if runtime.name == "cpython":
+        pytest.skip("a WebCrypto property: CPython keys are cryptography objects")
+    facts = await runtime.call("client:client_key_facts", client_id=main_client)
+    assert (facts["class"], facts["type"], facts["extractable"]) == ("CryptoKey", "private", False)
+    assert "exported" not in facts["exports"].values()
+
+
+async def test_key_rotation_under_concurrent_requests_loses_nothing(
+    runtime: Any, wire: CorsMitm, mitm_front: CorsMitm
+) -> None:
+    await runtime.call(
+        "client:make_client", client_id="rotating", base_url=mitm_front.url, key_rotation_interval=1
+    )
+    outcome = await runtime.call(
+        "client:rotate_under_load", client_id="rotating", waves=4, per_wave=6
+    )
+    assert outcome["mismatches"] == []
+    assert outcome["rotations"] >= 2
+    assert len({headers["x-public-key"] for headers in wire.headers_of_posts()}) >= 2
+    await runtime.call("client:dispose", client_id="rotating")
+
+
+async def test_dispose_is_idempotent_and_final(
+    runtime: Any, wire: CorsMitm, mitm_front: CorsMitm
+) -> None:
+    await runtime.call("client:make_client", client_id="short", base_url=mitm_front.url)
+    await runtime.call("client:create", client_id="short", model="m", messages=MESSAGES)
+    facts = await runtime.call("client:dispose", client_id="short", model="m", messages=MESSAGES)
+    assert facts["keys_dropped"] is True
+    assert facts["after"]["class"] == "ClientDisposedError" and facts["is_runtime_error"] is True
+    assert len(wire.posts()) == 1
+
+
+async def test_async_with_disposes_on_exit(
+    runtime: Any, wire: CorsMitm, mitm_front: CorsMitm
+) -> None:
+    outcome = await runtime.call(
+        "client:async_with_round_trip", base_url=mitm_front.url, content="hello from a page"
+    )
+    assert outcome == {"content": "hello from a page", "disposed": True}
+
+
+async def test_nothing_left_loopback(runtime: Any, main_client: str, wire: CorsMitm) -> None:
+    await runtime.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
+    urls = await runtime.network()
+    if runtime.name == "cpython":
+        pytest.skip("the network log is a Pyodide runtime's (fetch) record")
+    assert any(url.startswith(wire.url) for url in urls), urls
+    outside = [url for url in urls if not is_loopback(url)]
+    assert outside == []
