@@ -4,6 +4,7 @@
   every test here is skipped, with the reason, when it is absent. CI installs it
   (``python -m nomyo_web.router.model``), so there they run.
 * ``engine`` — one started, loaded ``EmbeddedEngine`` shared by the session.
+* ``WEATHER`` — the ``get_weather`` tool the tests force.
 * ``ask(engine, request)`` — ``engine.complete`` with ``model`` filled in.
 """
 
@@ -25,6 +26,18 @@ from nomyo_web.router.model import ENV_VAR, MODEL_FILE
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_NAME = "smollm2-under-test"
 LOAD_TIMEOUT = 120.0
+WEATHER: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Get the current weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"location": {"type": "string", "description": "the city"}},
+            "required": ["location"],
+        },
+    },
+}
 
 
 def find_model() -> Path:

@@ -11,18 +11,7 @@ import pytest
 from nomyo_web import SecureChatCompletion
 from tests.support.router import RouterProcess, start_router
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get the current weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"location": {"type": "string"}},
-            "required": ["location"],
-        },
-    },
-}
+from .conftest import WEATHER
 
 
 @pytest.fixture(scope="module")

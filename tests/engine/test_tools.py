@@ -14,20 +14,8 @@ import pytest
 
 from nomyo_web.router.engines.embedded import EmbeddedEngine
 
-from .conftest import ask
+from .conftest import WEATHER, ask
 
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get the current weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"location": {"type": "string", "description": "the city"}},
-            "required": ["location"],
-        },
-    },
-}
 TIME = {
     "type": "function",
     "function": {
