@@ -292,14 +292,19 @@ def test(pytest_args: list[str]) -> int:
     return code
 
 
-def delegate(module: str, args: list[str]) -> int:
-    """``python -m bench`` / ``bench.soak``, once their owners have written them."""
-    parts = module.split(".")
-    if not any(
-        ROOT.joinpath(*parts[:-1], f"{parts[-1]}{tail}").is_file()
-        for tail in (".py", "/__main__.py")
-    ):
-        print(f"dev: `python -m {module}` is not available yet in this checkout", file=sys.stderr)
+def is_runnable(module: str) -> bool:
+    """True when ``python -m module`` has a file to run in this checkout."""
+    path = ROOT.joinpath(*module.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__main__.py").is_file()
+
+
+def delegate(modules: tuple[str, ...], args: list[str]) -> int:
+    """``python -m`` the first of ``modules`` that exists (the bench and soak commands)."""
+    module = next((m for m in modules if is_runnable(m)), None)
+    if module is None:
+        print(
+            f"dev: `python -m {modules[0]}` is not available yet in this checkout", file=sys.stderr
+        )
         return 2
     setup()
     return subprocess.run([str(PY), "-m", module, *args], cwd=ROOT, check=False).returncode
@@ -325,7 +330,7 @@ def main(argv: list[str]) -> int:
         return demo(known.check, known.port)
     if known.command == "test":
         return test(rest)
-    return delegate("bench" if known.command == "bench" else "bench.soak", rest)
+    return delegate(("bench",) if known.command == "bench" else ("soak", "bench.soak"), rest)
 
 
 if __name__ == "__main__":
