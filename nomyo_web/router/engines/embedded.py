@@ -7,12 +7,22 @@ wait in a bounded queue in front of that thread; when it is full they get 503
 with a ``Retry-After`` estimated from recent generation times. Until the
 model is loaded, and after a failed load, requests get 503.
 
-Threads: the default is one generation thread (``DEFAULT_THREADS``) and
-``OMP_WAIT_POLICY=passive`` (unless the environment sets it). Measured on
-this 2-core machine with other work running, one thread generated more
-tokens per second than two in every block; two threads with OpenMP's
-default busy-waiting collapse whenever another process wants a core, and
-``passive`` softens that but does not make two threads faster than one.
+Threads: ``threads=None`` means one generation thread (``DEFAULT_THREADS``),
+and ``OMP_WAIT_POLICY`` defaults to ``passive`` (the environment wins).
+Measured on this 2-core machine (tokens/s, 128-token answers, 21 samples per
+cell; "quiet" = as found, load 1-7 from other jobs; "busy" = plus one busy loop):
+
+    threads  OMP policy   quiet median (min)   busy median (min)
+    1        default        70 (19)              84 (16)
+    1        passive        88 (50)              84 (57)
+    2        default       102 (4)               28 (0.5)
+    2        passive        35 (25)              56 (44)
+
+Two threads with OpenMP's spinning win only on an otherwise idle machine and
+collapse as soon as anything else wants a core — and the router always has
+other work (RSA, HTTP) on the second core. One thread never collapsed;
+``passive`` costs it nothing and doubles the contended figure for anyone
+who asks for two threads (at the price of their idle-machine peak).
 """
 
 from __future__ import annotations
