@@ -1,0 +1,138 @@
+"""``python -m soak [--quick]``: the bounded load, fault and fuzz run, on loopback only.
+
+It starts and stops everything itself (a stub upstream process, router
+processes, fuzz worker processes), prints the figures, and writes
+soak/results/latest.json and latest.md. Exit status 0 only if every part passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from .faults import run_faults
+from .fuzz_worker import TARGETS
+from .load import make_client, run_load
+from .processes import REPO_ROOT, StubProcess, free_port, start_router_on
+from .report import write_report
+
+RESULTS = Path(__file__).resolve().parent / "results"
+RSS_GROWTH_LIMIT_MIB = 24.0
+
+
+async def _load(
+    stub: StubProcess, key_file: Path, requests: int, concurrency: int
+) -> dict[str, Any]:
+    with start_router_on(free_port(), key_file, stub.url) as router:
+        mode = oct(key_file.stat().st_mode & 0o777)
+        client = make_client(router.url, key_rotation_interval=None)
+        pids = {"client": os.getpid(), "router": router.proc.pid}
+        warm = await run_load(client, min(500, requests), concurrency, pids)
+        stub.reset()
+        result = await run_load(client, requests, concurrency, pids)
+        await client.aclose()
+    nonces = stub.stats("NONCE-")["nonces"]
+    first, last = result["rss_mib"][0], result["rss_mib"][-1]
+    growth = {name: round(last[name] - first[name], 1) for name in pids}
+    result.update(
+        warmup_requests=warm["requests"],
+        key_file_mode=mode,
+        upstream_calls=sum(nonces.values()),
+        every_nonce_once=len(nonces) == requests and set(nonces.values()) == {1},
+        rss_growth_mib=growth,
+    )
+    result["passed"] = (
+        result["failures"] == 0
+        and result["every_nonce_once"]
+        and all(value < RSS_GROWTH_LIMIT_MIB for value in growth.values())
+        and mode == "0o600"
+    )
+    return result
+
+
+def _fuzz(cases: int, process_cases: int, limit: float) -> dict[str, Any]:
+    procs = {}
+    for target in TARGETS:
+        count = process_cases if target == "router-process" else cases
+        procs[target] = subprocess.Popen(
+            [sys.executable, "-m", "soak.fuzz_worker", target, str(count), str(limit)],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    results = {}
+    for target, proc in procs.items():
+        out, _ = proc.communicate()
+        lines = out.strip().splitlines()
+        results[target] = (
+            json.loads(lines[-1]) if lines else {"passed": False, "error": "no output"}
+        )
+        results[target]["exit_code"] = proc.returncode
+    return results
+
+
+async def _run(args: argparse.Namespace) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "mode": "quick" if args.quick else "full",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+    }
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="nomyo-soak-") as tmp, StubProcess() as stub:
+        key_file = Path(tmp) / "server_key.pem"  # the first router creates it (mode 0600)
+        report["load"] = await _load(stub, key_file, args.requests, args.concurrency)
+        print(json.dumps({"load": report["load"]["requests_per_second"]}), flush=True)
+        report["faults"] = await run_faults(stub, key_file, args.fault_requests)
+        print(
+            json.dumps({"faults": {k: v["passed"] for k, v in report["faults"].items()}}),
+            flush=True,
+        )
+    report["fuzz"] = _fuzz(args.fuzz_cases, args.process_cases, args.fuzz_time_limit)
+    report["browser"] = {"skipped": "the Pyodide-in-Chromium load run is not written yet"}
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    report["passed"] = (
+        report["load"]["passed"]
+        and all(part["passed"] for part in report["faults"].values())
+        and all(part["passed"] for part in report["fuzz"].values())
+    )
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m soak", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a short run for the smoke test")
+    parser.add_argument("--requests", type=int, help="load requests (default 10000; quick 300)")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--fault-requests", type=int, help="requests per fault scenario under load")
+    parser.add_argument("--fuzz-cases", type=int, help="cases per fuzz target (default 100000)")
+    parser.add_argument("--process-cases", type=int, help="cases against a real router process")
+    parser.add_argument("--fuzz-time-limit", type=float, default=900.0, help="seconds per target")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    quick = args.quick
+    args.requests = args.requests or (300 if quick else 10_000)
+    args.fault_requests = args.fault_requests or (120 if quick else 1_500)
+    args.fuzz_cases = args.fuzz_cases or (300 if quick else 100_000)
+    args.process_cases = args.process_cases or (100 if quick else 5_000)
+    report = asyncio.run(_run(args))
+    json_path, md_path = write_report(report, args.out)
+    print(md_path.read_text())
+    print(f"soak: {'PASSED' if report['passed'] else 'FAILED'}; wrote {json_path} and {md_path}")
+    return 0 if report["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

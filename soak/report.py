@@ -1,0 +1,77 @@
+"""The soak report: latest.json (everything) and latest.md (the figures, as tables)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["write_report"]
+
+
+def _load_md(load: dict[str, Any]) -> list[str]:
+    first, last = load["rss_mib"][0], load["rss_mib"][-1]
+    return [
+        "## Load",
+        "",
+        f"{load['requests']} requests at {load['concurrency']} in flight (after "
+        f"{load['warmup_requests']} warm-up): {load['failures']} failures, "
+        f"{load['requests_per_second']} requests/s, {load['seconds']} s; every answer held its "
+        f"own nonce; every nonce reached the upstream exactly once: {load['every_nonce_once']}.",
+        "",
+        "| process | RSS start (MiB) | RSS end (MiB) | growth |",
+        "|---|---|---|---|",
+        *(
+            f"| {name} | {first[name]} | {last[name]} | {load['rss_growth_mib'][name]} |"
+            for name in load["rss_growth_mib"]
+        ),
+        "",
+        f"Router key file created with mode {load['key_file_mode']}.",
+        "",
+    ]
+
+
+def _faults_md(faults: dict[str, Any]) -> list[str]:
+    lines = ["## Faults", "", "| scenario | passed | figures |", "|---|---|---|"]
+    for name, outcome in faults.items():
+        figures = {k: v for k, v in outcome.items() if k not in ("passed", "concurrency")}
+        lines.append(f"| {name} | {outcome['passed']} | `{json.dumps(figures)}` |")
+    return [*lines, ""]
+
+
+def _fuzz_md(fuzz: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Bad input (hypothesis)",
+        "",
+        "| target | cases | seconds | cases/s | failure | outcomes |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, part in fuzz.items():
+        lines.append(
+            f"| {name} | {part.get('cases')} | {part.get('seconds')} | "
+            f"{part.get('cases_per_second')} | {part.get('failure') or 'none'} | "
+            f"`{json.dumps(part.get('outcomes'))}` |"
+        )
+    return [*lines, ""]
+
+
+def write_report(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out / "latest.json", out / "latest.md"
+    json_path.write_text(json.dumps(report, indent=2) + "\n")
+    lines = [
+        f"# Soak run ({report['mode']}, {report['started']}): "
+        f"{'PASSED' if report['passed'] else 'FAILED'} in {report['seconds']} s",
+        "",
+        f"Machine: {report['machine']}",
+        "",
+        *_load_md(report["load"]),
+        *_faults_md(report["faults"]),
+        *_fuzz_md(report["fuzz"]),
+        "## Browser",
+        "",
+        str(report["browser"]),
+        "",
+    ]
+    md_path.write_text("\n".join(lines))
+    return json_path, md_path
