@@ -11,6 +11,7 @@ PEM private-key block.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ class Registry:
         args = [str(arg) for arg in router.proc.args]
         with self.lock:
             self.routers.append(router)
-            for flag, value in zip(args, args[1:], strict=False):
+            for flag, value in itertools.pairwise(args):
                 if flag in ("--api-key", "--upstream-api-key") and len(value) >= 6:
                     self.api_keys.add(value)
 
