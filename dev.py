@@ -226,12 +226,12 @@ def free_port(preferred: int) -> int:
     raise AssertionError  # unreachable
 
 
-def start_router(port: int) -> tuple[subprocess.Popen[str], str]:
+def start_router(port: int, quiet: bool = False) -> tuple[subprocess.Popen[str], str]:
     """The router with the embedded model and the pages; returns it and its base URL."""
     key = CACHE / "demo" / "server_key.pem"  # kept, so the demo's server key stays the same
     key.parent.mkdir(parents=True, exist_ok=True)
     args = [str(PY), "-m", "nomyo_web.router", "--web", str(WEB), "--port", str(port)]
-    args += ["--key-file", str(key)]
+    args += ["--key-file", str(key), "--log-level", "warning" if quiet else "info"]
     router = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1)
     assert router.stdout is not None
     for line in router.stdout:
@@ -263,7 +263,7 @@ def demo(check: bool, port: int) -> int:
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
     setup(browser=check)
-    router, base = start_router(free_port(port))
+    router, base = start_router(free_port(port), quiet=check)
     url = f"{base}{DEMO_PATH}"
     try:
         if check:
