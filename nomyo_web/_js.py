@@ -36,3 +36,16 @@ def js_bytes(data: bytes | bytearray | memoryview) -> Any:
 def py_bytes(buffer: Any) -> bytes:
     """The bytes of a JavaScript ``ArrayBuffer`` or typed array, copied once."""
     return bytes(buffer.to_bytes())
+
+
+def take_bytearray(buffer: Any) -> bytearray:
+    """Copy an ``ArrayBuffer`` straight into a new ``bytearray``, then zero the JavaScript copy.
+
+    For plaintext: no intermediate ``bytes`` object (which could not be wiped) is made,
+    and the caller can wipe the ``bytearray``.
+    """
+    view = js.Uint8Array.new(buffer)
+    out = bytearray(view.length)
+    view.assign_to(out)
+    view.fill(0)
+    return out

@@ -21,7 +21,7 @@ import os
 import textwrap
 from typing import Any
 
-from .._js import JsException, js, js_array, js_bytes, js_object, py_bytes
+from .._js import JsException, js, js_array, js_bytes, js_object, py_bytes, take_bytearray
 from ..protocol import (
     AES_KEY_BYTES,
     MAX_RSA_BITS,
@@ -113,11 +113,15 @@ class WebCryptoBackend:
         subtle = self._subtle
         nonce = os.urandom(NONCE_BYTES)
         aes_key = await subtle.generateKey(js_object(_AES_GCM_256), True, js_array(["encrypt"]))
-        # Both operations only read the key: let WebCrypto run them side by side.
-        sealed, wrapped = await asyncio.gather(
-            subtle.encrypt(_aes_gcm_params(nonce), aes_key, js_bytes(plaintext)),
-            subtle.wrapKey("raw", aes_key, public_key.native, js_object(_RSA_OAEP_SHA256)),
-        )
+        data = js_bytes(plaintext)
+        try:
+            # Both operations only read the key: let WebCrypto run them side by side.
+            sealed, wrapped = await asyncio.gather(
+                subtle.encrypt(_aes_gcm_params(nonce), aes_key, data),
+                subtle.wrapKey("raw", aes_key, public_key.native, js_object(_RSA_OAEP_SHA256)),
+            )
+        finally:
+            data.fill(0)  # the JavaScript copy of the plaintext
         sealed_bytes = py_bytes(sealed)
         return SealedMessage(
             sealed_bytes[:-TAG_BYTES], nonce, sealed_bytes[-TAG_BYTES:], py_bytes(wrapped)
@@ -147,4 +151,4 @@ class WebCryptoBackend:
             )
         except JsException:
             raise OpenError() from None
-        return bytearray(plain.to_bytes())
+        return take_bytearray(plain)

@@ -1,8 +1,10 @@
 """The transport over the browser's ``fetch`` (Pyodide in a page, a worker or Node.js).
 
-``js.fetch`` is called directly rather than through ``pyodide.http.pyfetch``,
-which builds a ``Request`` object and a second abort signal per call (see
-tests/pyodide/bench_fetch.py for the measurement).
+``js.fetch`` is called directly rather than through ``pyodide.http.pyfetch``:
+measured equal within noise (tests/pyodide/bench_fetch.py; a GET on loopback,
+median ms: Node.js 1.09 vs 1.04, Chromium 5.4-5.6 vs 5.6), and direct calls
+give this module full control of the abort signal, the timeout and the
+options, without a ``Request`` object and a second signal per call.
 
 Each attempt gets its own ``AbortController``. The timeout is
 ``AbortSignal.timeout`` combined with it through ``AbortSignal.any``, so no
