@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import js
+
 from nomyo_web import SecureChatCompletion
 from nomyo_web.crypto.webcrypto import WebCryptoBackend
 from nomyo_web.transport import Request, Response
@@ -81,9 +82,7 @@ def describe_request(number: int, request: Request, watched: list[str]) -> dict[
     body = request.content
     if body is not None:
         entry["bytes"] = len(body)
-        entry["prompt_in_body"] = any(
-            form in body for text in watched for form in text_forms(text)
-        )
+        entry["prompt_in_body"] = any(form in body for text in watched for form in text_forms(text))
         entry.update(envelope_preview(body))
     return entry
 
