@@ -4,6 +4,7 @@ exactly the test command the README gives."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -33,8 +34,15 @@ def test_dev_py_runs_on_the_bare_standard_library() -> None:
 
 
 def make_dry_run(target: str) -> str:
+    # Outside any outer make (the test itself may run under `make test`).
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     done = subprocess.run(
-        ["make", "-n", target], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", target],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return done.stdout.strip()
 
