@@ -61,16 +61,6 @@ def _client(url: str, key_dir: Path, **options: Any) -> SecureChatCompletion:
     return SecureChatCompletion(base_url=url, allow_http=True, key_dir=str(key_dir), **options)
 
 
-def _requests_logged(router: RouterProcess, status: int) -> list[dict[str, Any]]:
-    lines = [
-        line.split("request ", 1)[1] for line in router.logs().splitlines() if "request {" in line
-    ]
-    records = [json.loads(line) for line in lines]
-    return [
-        r for r in records if r["path"] == "/v1/chat/secure_completion" and r["status"] == status
-    ]
-
-
 def test_it_is_the_pinned_reference_client():
     assert nomyo.__version__ == "0.2.9"
 
@@ -191,7 +181,8 @@ async def test_rate_limited_after_its_retries(stub_upstream: StubUpstream, key_d
             await client.create(model="test-model", messages=[{"role": "user", "content": "more"}])
         assert caught.value.status_code == 429
         assert caught.value.error_details == {"detail": "Rate limit exceeded"}
-        limited = _requests_logged(router, 429)
+        records = router.request_log("/v1/chat/secure_completion", at_least=4)
+        limited = [record for record in records if record["status"] == 429]
         assert len(limited) == 3  # the first attempt and two retries
         assert len({record["id"] for record in limited}) == 1  # all with the same payload id
         assert stub_upstream.calls == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -235,16 +234,6 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
     )
 
 
-def _configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    for name in ("nomyo_web", "uvicorn"):
-        log = logging.getLogger(name)
-        log.addHandler(handler)
-        log.setLevel(level.upper() if name == "nomyo_web" else "WARNING")
-        log.propagate = False
-
-
 def _announce(url: str) -> None:
     sys.stdout.write(f"nomyo-router listening on {url}\n")
     sys.stdout.flush()
@@ -252,8 +241,9 @@ def _announce(url: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     config = parse_config(argv)
-    _configure_logging(config.log_level)
-    from .runner import run
+    from .runner import configure_logging, run
+
+    configure_logging(config.log_level)
 
     return run(config, _announce)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.util
 import json
 import logging
-from collections.abc import AsyncIterator
+import signal
+import threading
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from starlette.applications import Starlette
@@ -53,6 +56,20 @@ def build_engine(config: RouterConfig) -> Engine:
 
     engine: Engine = EmbeddedEngine(config.model, config.threads)
     return engine
+
+
+@contextlib.contextmanager
+def _reloading_on_sighup(keys: ServerKeys) -> Iterator[None]:
+    """While serving, SIGHUP re-reads the key file (off the event loop)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, keys.reload))
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGHUP)
 
 
 def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -112,10 +129,11 @@ def build_app(config: RouterConfig, keys: ServerKeys, engine: Engine) -> Starlet
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await engine.start()
-        try:
-            yield
-        finally:
-            await engine.aclose()
+        with _reloading_on_sighup(keys):
+            try:
+                yield
+            finally:
+                await engine.aclose()
 
     routes = [
         Route(PATH_PUBLIC_KEY, public_key, methods=["GET"]),

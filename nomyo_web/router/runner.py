@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
 from .app import EngineUnavailableError, build_app, build_engine
@@ -15,12 +16,22 @@ __all__ = ["run"]
 logger = logging.getLogger("nomyo_web.router")
 
 
+def configure_logging(level: str) -> None:
+    """Our log lines (and uvicorn's warnings) to stderr at ``level``."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for name in ("nomyo_web", "uvicorn"):
+        log = logging.getLogger(name)
+        log.handlers[:] = [handler]
+        log.setLevel(level.upper() if name == "nomyo_web" else "WARNING")
+        log.propagate = False
+
+
 def run(config: RouterConfig, announce: Callable[[str], None]) -> int:
     """Serve until SIGTERM/SIGINT; returns the process exit status (2 on a setup error)."""
     try:
-        keys = ServerKeys.load(config.key_file, config.key_grace)
+        keys = ServerKeys.load(config.key_file, config.key_grace)  # creates the file once
         engine = build_engine(config)
-        app = build_app(config, keys, engine)
         sock = bind_socket(config.host, config.port)
     except (ServerKeyError, EngineUnavailableError) as error:
         logger.error("%s", error)
@@ -30,6 +41,10 @@ def run(config: RouterConfig, announce: Callable[[str], None]) -> int:
         return 2
     logger.info("server key fingerprint %s (engine: %s)", keys.fingerprint, engine.name)
     try:
-        return serve(config, app, keys, sock, announce)
+        if config.workers > 1:
+            from .workers import serve_workers
+
+            return serve_workers(config, sock, announce)
+        return serve(config, build_app(config, keys, engine), sock, announce)
     finally:
         sock.close()

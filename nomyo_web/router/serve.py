@@ -4,7 +4,7 @@ The socket is bound (and listening) before uvicorn starts, so the announcement
 ``listening on http://HOST:PORT`` names the real port and is made only once
 uvicorn accepts on it. SIGTERM and SIGINT stop accepting, let in-flight
 requests finish (up to ``drain_timeout``) and return normally, so the process
-exits 0. SIGHUP re-reads the key file.
+exits 0. (The app's lifespan makes SIGHUP re-read the key file.)
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .config import RouterConfig
-from .server_key import ServerKeys
 
 __all__ = ["bind_socket", "listening_url", "serve"]
 
@@ -34,6 +33,10 @@ def bind_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted sockets inherit this. asyncio sets TCP_NODELAY itself only on sockets
+    # made with proto=IPPROTO_TCP, which this one is not; without it, h11's separate
+    # header and body writes wait for the client's delayed ACK (~40 ms per answer).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
         sock.listen(1024)
@@ -50,41 +53,46 @@ def listening_url(sock: socket.socket, tls: bool) -> str:
     return f"{'https' if tls else 'http'}://{shown}:{port}"
 
 
-def _guarded_h11(header_timeout: float) -> type[H11Protocol]:
-    """uvicorn's h11 protocol, closing connections whose request headers dawdle."""
+class GuardedH11(H11Protocol):
+    """uvicorn's h11 protocol, closing connections whose request headers dawdle.
 
-    class GuardedH11(H11Protocol):
-        _header_timer: asyncio.TimerHandle | None = None
+    The limit comes from ``config.nomyo_header_timeout`` (set by ``uvicorn_config``);
+    a module-level class, so worker processes can unpickle the config naming it.
+    """
 
-        def _is_between_requests(self) -> bool:
-            return self.cycle is None or self.cycle.response_complete
+    _header_timer: asyncio.TimerHandle | None = None
 
-        def _disarm(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-                self._header_timer = None
+    def _arm(self) -> None:
+        timeout = float(getattr(self.config, "nomyo_header_timeout", 10.0))
+        self._header_timer = self.loop.call_later(timeout, self._expire)
 
-        def _expire(self) -> None:
+    def _is_between_requests(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
             self._header_timer = None
-            if self._is_between_requests() and not self.transport.is_closing():
-                self.transport.close()
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._header_timer = self.loop.call_later(header_timeout, self._expire)
+    def _expire(self) -> None:
+        self._header_timer = None
+        if self._is_between_requests() and not self.transport.is_closing():
+            self.transport.close()
 
-        def data_received(self, data: bytes) -> None:
-            if self._is_between_requests() and self._header_timer is None:
-                self._header_timer = self.loop.call_later(header_timeout, self._expire)
-            super().data_received(data)
-            if not self._is_between_requests():
-                self._disarm()
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
 
-        def connection_lost(self, exc: Exception | None) -> None:
+    def data_received(self, data: bytes) -> None:
+        if self._is_between_requests() and self._header_timer is None:
+            self._arm()
+        super().data_received(data)
+        if not self._is_between_requests():
             self._disarm()
-            super().connection_lost(exc)
 
-    return GuardedH11
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
 
 
 class _AnnouncingServer(uvicorn.Server):
@@ -98,10 +106,11 @@ class _AnnouncingServer(uvicorn.Server):
             self._announce()
 
 
-def uvicorn_config(config: RouterConfig, app: Any) -> uvicorn.Config:
-    return uvicorn.Config(
+def uvicorn_config(config: RouterConfig, app: Any, **options: Any) -> uvicorn.Config:
+    """uvicorn's settings for ``config``; ``app`` may be an import string (with options)."""
+    settings = uvicorn.Config(
         app,
-        http=_guarded_h11(config.header_timeout),
+        http=GuardedH11,
         lifespan="on",
         log_config=None,
         access_log=False,
@@ -111,26 +120,19 @@ def uvicorn_config(config: RouterConfig, app: Any) -> uvicorn.Config:
         ssl_certfile=str(config.tls_cert) if config.tls_cert else None,
         ssl_keyfile=str(config.tls_key) if config.tls_key else None,
         server_header=False,
+        **options,
     )
+    settings.nomyo_header_timeout = config.header_timeout  # type: ignore[attr-defined]
+    return settings
 
 
 def _ignore(sig: int, frame: FrameType | None) -> None:
     """Stands in for the default handlers uvicorn re-raises after a graceful stop."""
 
 
-async def _serve(server: uvicorn.Server, sock: socket.socket, keys: ServerKeys) -> None:
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, keys.reload))
-    try:
-        await server.serve(sockets=[sock])
-    finally:
-        loop.remove_signal_handler(signal.SIGHUP)
-
-
 def serve(
     config: RouterConfig,
     app: Any,
-    keys: ServerKeys,
     sock: socket.socket,
     announce: Callable[[str], None],
 ) -> int:
@@ -139,5 +141,5 @@ def serve(
     server = _AnnouncingServer(uvicorn_config(config, app), lambda: announce(url))
     signal.signal(signal.SIGTERM, _ignore)
     signal.signal(signal.SIGINT, _ignore)
-    asyncio.run(_serve(server, sock, keys))
+    asyncio.run(server.serve(sockets=[sock]))
     return 0 if server.started else 1

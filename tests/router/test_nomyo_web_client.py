@@ -6,9 +6,7 @@ router behaviours it relies on (the ``decryption_failed`` code, tiers, errors).
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
 import warnings
 from collections.abc import Iterator
@@ -17,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import nomyo_web
-from tests.support.keys import fresh_key_file
-from tests.support.router import RouterProcess, start_router
+from tests.support.keys import fresh_key_file, private_copy
+from tests.support.router import start_router
 from tests.support.stub_upstream import StubUpstream
 
 
@@ -73,9 +71,7 @@ async def test_typed_errors_from_router_statuses(stub_upstream: StubUpstream):
 async def test_after_a_rotation_without_grace_the_client_refetches_the_key(
     tmp_path: Path, server_key_file: Path, stub_upstream: StubUpstream
 ):
-    key_file = tmp_path / "server.pem"
-    shutil.copyfile(server_key_file, key_file)
-    key_file.chmod(0o600)
+    key_file = private_copy(server_key_file, tmp_path / "server.pem")
     flags = ("--upstream", stub_upstream.url, "--key-file", str(key_file), "--key-grace", "0")
     with start_router(*flags) as router:
         async with _client(router.url, max_retries=0) as client:
@@ -86,13 +82,5 @@ async def test_after_a_rotation_without_grace_the_client_refetches_the_key(
             router.wait_for_log("server key rotated")
             after = await client.create(model="m", messages=[{"role": "user", "content": "after"}])
             assert after["choices"][0]["message"]["content"] == "after"
-        assert _statuses(router) == [200, 400, 200]
-
-
-def _statuses(router: RouterProcess) -> list[int]:
-    records = [
-        json.loads(line.split("request ", 1)[1])
-        for line in router.logs().splitlines()
-        if "request {" in line
-    ]
-    return [r["status"] for r in records if r["path"] == "/v1/chat/secure_completion"]
+        records = router.request_log("/v1/chat/secure_completion", at_least=3)
+        assert [record["status"] for record in records] == [200, 400, 200]

@@ -13,9 +13,10 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
-from tests.support.keys import fresh_key_file
+from tests.support.keys import fresh_key_file, private_copy
 from tests.support.router import REPO_ROOT, RouterProcess, start_router
 from tests.support.stub_upstream import StubUpstream
 from tests.support.wire import Caller, chat
@@ -86,9 +87,7 @@ def test_an_unreadable_key_file_stops_the_start(tmp_path: Path):
 def test_sighup_rotates_the_key_and_keeps_the_old_one_for_the_grace(
     tmp_path: Path, server_key_file: Path, stub_upstream: StubUpstream
 ):
-    key_file = tmp_path / "rotating.pem"
-    shutil.copyfile(server_key_file, key_file)
-    key_file.chmod(0o600)
+    key_file = private_copy(server_key_file, tmp_path / "rotating.pem")
     flags = ("--upstream", stub_upstream.url, "--key-file", str(key_file), "--key-grace", "2")
     with start_router(*flags) as router:
         old = Caller.of(router.url)
@@ -148,3 +147,37 @@ def test_help_documents_every_flag():
         "NOMYO_ROUTER_API_KEYS", "12435", "127.0.0.1",
     ):  # fmt: skip
         assert flag in result.stdout
+
+
+def test_workers_share_one_key_and_rotate_together(
+    tmp_path: Path, server_key_file: Path, stub_upstream: StubUpstream
+):
+    key_file = private_copy(server_key_file, tmp_path / "shared.pem")
+    flags = ("--upstream", stub_upstream.url, "--key-file", str(key_file), "--workers", "2")
+    with start_router(*flags) as router:
+        workers = psutil.Process(router.proc.pid).children()
+        assert len([w for w in workers if "python" in w.name().lower()]) >= 2
+        caller = Caller.of(router.url)
+        assert [caller.ask(chat()).status_code for _ in range(4)] == [200] * 4
+        os.replace(fresh_key_file(tmp_path, "next.pem"), key_file)
+        router.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while router.logs().count("server key rotated") < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert router.logs().count("server key rotated") == 2  # each worker
+        fresh = Caller.of(router.url)
+        assert fresh.server_pem != caller.server_pem
+        assert [fresh.ask(chat()).status_code for _ in range(4)] == [200] * 4
+        assert router.stop() == 0
+
+
+def test_workers_need_a_key_file():
+    result = subprocess.run(
+        [sys.executable, "-m", "nomyo_web.router", "--upstream", "http://x", "--workers", "2"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--workers above 1 needs --key-file" in result.stderr

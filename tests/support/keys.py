@@ -50,3 +50,10 @@ def fresh_key_file(directory: Path, name: str = "server_key.pem") -> Path:
     key = _backend.generate_private_key_sync(4096)
     _write_0600(path, _backend.private_key_to_pem(key))
     return path
+
+
+def private_copy(source: Path, destination: Path) -> Path:
+    """``source`` copied to ``destination`` with mode 0600 (a key file a test may replace)."""
+    shutil.copyfile(source, destination)
+    destination.chmod(0o600)
+    return destination

@@ -12,6 +12,7 @@ them, and returns once the router printed ``listening on http://HOST:PORT``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -22,6 +23,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from .keys import shared_server_key_file
 
@@ -78,6 +80,25 @@ class RouterProcess:
                         return line
             time.sleep(0.05)
         raise AssertionError(f"no log line matching {pattern!r}; logs:\n{self.logs()}")
+
+    def request_log(
+        self, path: str | None = None, at_least: int = 0, timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """The router's per-request log records (for ``path`` only, when given).
+
+        A record is written just after its answer is sent, so ask for ``at_least``
+        the number you expect: this waits (up to ``timeout``) for them to arrive.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                lines = [line for line in self._lines if " request {" in line]
+            records = [json.loads(line.split(" request ", 1)[1]) for line in lines]
+            if path is not None:
+                records = [record for record in records if record.get("path") == path]
+            if len(records) >= at_least or time.monotonic() >= deadline:
+                return records
+            time.sleep(0.05)
 
     def signal(self, sig: int = signal.SIGTERM) -> None:
         self.proc.send_signal(sig)

@@ -1,0 +1,72 @@
+"""``--workers N``: N uvicorn worker processes sharing one socket and one key file.
+
+The parent binds the socket and makes sure the key file exists before any
+worker starts, so all workers load the same key. Each worker builds its own
+app from the config (passed through the environment, as uvicorn spawns fresh
+interpreters). SIGHUP is forwarded so every worker re-reads the key file with
+the usual grace; SIGTERM/SIGINT drain every worker.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import pickle
+import signal
+import socket
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+from uvicorn.supervisors.multiprocess import Multiprocess
+
+from .app import build_app, build_engine
+from .config import RouterConfig
+from .serve import listening_url, uvicorn_config
+from .server_key import ServerKeys
+
+__all__ = ["serve_workers", "worker_app"]
+
+CONFIG_ENV = "NOMYO_ROUTER_WORKER_CONFIG"
+logger = logging.getLogger("nomyo_web.router")
+
+
+class _Supervisor(Multiprocess):
+    def __init__(self, *args: object, announce: Callable[[], None], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._announce = announce
+
+    def init_processes(self) -> None:
+        super().init_processes()
+        for process in self.processes:
+            process.wait_until_ready(120, self.should_exit)
+        if not self.should_exit.is_set():
+            self._announce()
+
+    def handle_hup(self) -> None:
+        for process in self.processes:
+            if process.process.pid is not None:
+                os.kill(process.process.pid, signal.SIGHUP)
+
+
+def worker_app() -> Starlette:
+    """The app factory a worker process imports (``nomyo_web.router.workers:worker_app``)."""
+    from .runner import configure_logging
+
+    config: RouterConfig = pickle.loads(base64.b64decode(os.environ[CONFIG_ENV]))
+    configure_logging(config.log_level)
+    keys = ServerKeys.load(config.key_file, config.key_grace)
+    return build_app(config, keys, build_engine(config))
+
+
+def serve_workers(
+    config: RouterConfig, sock: socket.socket, announce: Callable[[str], None]
+) -> int:
+    """Run ``config.workers`` worker processes on ``sock`` until SIGTERM/SIGINT."""
+    os.environ[CONFIG_ENV] = base64.b64encode(pickle.dumps(config)).decode("ascii")
+    settings = uvicorn_config(
+        config, "nomyo_web.router.workers:worker_app", factory=True, workers=config.workers
+    )
+    url = listening_url(sock, config.tls_cert is not None)
+    _Supervisor(settings, [sock], announce=lambda: announce(url)).run()
+    return 0
