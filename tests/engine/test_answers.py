@@ -48,7 +48,11 @@ async def test_model_defaults_to_the_engine_name_and_content_parts_are_text(
     engine: EmbeddedEngine,
 ) -> None:
     parts = [{"type": "text", "text": "What is the capital"}, {"type": "text", "text": "of Italy?"}]
-    request = {"messages": [{"role": "user", "content": parts}], "max_tokens": 8}
+    messages = [
+        {"role": "developer", "content": "Answer briefly."},  # OpenAI's newer name for system
+        {"role": "user", "content": parts, "name": "someone"},
+    ]
+    request = {"messages": messages, "max_tokens": 8}
     answer = await engine.complete(request)
     assert answer["model"] == engine.name
     assert isinstance(answer["choices"][0]["message"]["content"], str)
