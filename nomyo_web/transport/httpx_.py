@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from ..errors import APIConnectionError
 from . import Request, Response, TransportError, TransportTimeout
 
 __all__ = ["HttpxTransport"]
@@ -28,13 +29,20 @@ class HttpxTransport:
         **client_options: Any,
     ) -> None:
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(
-            verify=verify,
-            trust_env=True,
-            follow_redirects=False,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-            **client_options,
-        )
+        try:
+            self._client = client or httpx.AsyncClient(
+                verify=verify,
+                trust_env=True,
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+                **client_options,
+            )
+        except (ssl.SSLError, OSError) as exc:
+            # An unreadable SSL_CERT_FILE, SSL_CERT_DIR or CA bundle fails here, before sending.
+            raise APIConnectionError(
+                f"could not set up TLS certificate verification ({type(exc).__name__}); "
+                "check SSL_CERT_FILE, SSL_CERT_DIR or the verify= argument"
+            ) from exc
 
     async def handle_async_request(self, request: Request) -> Response:
         try:

@@ -182,7 +182,7 @@ async def test_per_request_timeout_overrides(make_client, mitm: Mitm) -> None:
         await client.create(model="m", messages=MESSAGES, timeout=0.3)
 
 
-async def _wait_for(predicate, timeout: float = 10.0) -> None:
+async def _wait_for(predicate, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "condition not reached"
@@ -212,6 +212,6 @@ async def test_cancelling_during_the_retry_wait(make_client, mitm: Mitm) -> None
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 20  # not the 30 s the server asked for
     await asyncio.sleep(0.3)
     assert len(mitm.posts()) == 1

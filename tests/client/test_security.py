@@ -190,3 +190,12 @@ async def test_logs_never_hold_prompt_key_or_api_key(
     assert caplog.records, "the client should log its attempts at debug level"
     for secret in ("secret diagnosis", "sk-log-canary", "PRIVATE KEY", "PUBLIC KEY"):
         assert secret not in text
+
+
+def test_unreadable_ca_bundle_is_a_typed_error(monkeypatch, tmp_path) -> None:
+    from nomyo_web import APIConnectionError
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(APIConnectionError) as caught:
+        SecureChatCompletion(base_url="https://127.0.0.1:9", key_rotation_interval=None)
+    assert "SSL_CERT_FILE" in caught.value.message
