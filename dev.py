@@ -40,7 +40,7 @@ EXTRAS = "test,embedded"
 # the multimodal and `common` libraries we do not use (see docs/engine.md).
 LLAMA_CMAKE_ARGS = "-DGGML_NATIVE=OFF -DGGML_CUDA=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_COMMON=OFF"
 # Prebuilt wheels found here are used instead of compiling (pip --find-links).
-WHEEL_DIRS = (CACHE / "wheels", Path("/tmp/setup/wheels"))
+WHEEL_DIRS = (CACHE / "wheels",)
 DEMO_PATH = "/demo/demo.html"
 DEFAULT_PORT = 12435
 
