@@ -131,7 +131,11 @@ def _add_engine_flags(parser: argparse.ArgumentParser) -> None:
         type=_positive_int,
         default=None,
         metavar="N",
-        help="CPU threads of the embedded engine (default: the core count)",
+        help=(
+            "CPU threads of the embedded engine (default 1, with OMP_WAIT_POLICY=passive: on "
+            "this class of 2-core machine two threads collapse whenever the router or another "
+            "process wants a core; measured figures in engines/embedded.py)"
+        ),
     )
 
 
@@ -217,7 +221,7 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         upstream_api_key=args.upstream_api_key,
         upstream_timeout=args.upstream_timeout,
         model=args.model or default_model_path(),
-        threads=args.threads or os.cpu_count(),
+        threads=args.threads,
         api_keys=[*args.api_key, *env_keys],
         tier_models=tier_models,
         key_file=args.key_file,

@@ -20,7 +20,12 @@ DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def default_model_path() -> Path:
-    """``models/<SmolLM2 GGUF>`` in the working directory, else in this checkout."""
+    """``$NOMYO_MODEL_PATH``; else ``models/<SmolLM2 GGUF>`` in the working directory,
+    else in this checkout (where ``python -m nomyo_web.router.model`` puts it)."""
+    from . import model
+
+    if os.environ.get(model.ENV_VAR):
+        return model.default_model_path()
     candidates = [
         Path.cwd() / "models" / DEFAULT_MODEL_NAME,
         Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME,
@@ -36,7 +41,7 @@ class RouterConfig:
     upstream_api_key: str | None = None
     upstream_timeout: float = 300.0
     model: Path = field(default_factory=default_model_path)
-    threads: int | None = field(default_factory=os.cpu_count)
+    threads: int | None = None  # None: the embedded engine's measured default
     api_keys: list[str] = field(default_factory=list)
     tier_models: dict[str, frozenset[str]] = field(default_factory=dict)
     key_file: Path | None = None
