@@ -32,19 +32,38 @@ def missing() -> str | None:
     return None
 
 
-async def _load(browser: Any, url: str) -> tuple[Any, Any, float, int]:
+async def _load(browser: Any, url: str, demo: bool = False) -> tuple[Any, Any, float, int]:
     """A fresh context and page at ``url``; (context, page, ready ms, bytes downloaded)."""
     context = await browser.new_context()
     page = await context.new_page()
-    responses: list[Any] = []
-    page.on("requestfinished", lambda request: responses.append(request))
+    page.set_default_timeout(TIMEOUT_MS)
+    finished: list[Any] = []
+    page.on("requestfinished", lambda request: finished.append(request))
     await page.goto(url)
-    ready = float(await page.evaluate("window.benchReady", None))
+    if demo:
+        await page.wait_for_selector("html[data-ready]", state="attached")
+        if await page.get_attribute("html", "data-ready") != "true":
+            raise RuntimeError("the demo page failed to start")
+        ready = float(await page.get_attribute("html", "data-load-ms") or "nan")
+    else:
+        ready = float(await page.evaluate("window.benchReady", None))
     total = 0
-    for request in responses:
+    for request in finished:
         sizes = await request.sizes()
         total += int(sizes["responseBodySize"]) + int(sizes["responseHeadersSize"])
     return context, page, ready, total
+
+
+async def _demo_page(browser: Any, stub_url: str, loads: int) -> dict[str, Any]:
+    """web/demo.html as the router serves it (--web web/): ready time and bytes downloaded."""
+    with router("--upstream", stub_url, "--web", str(REPO_ROOT / "web")) as proc:
+        ready, downloads = [], []
+        for _ in range(loads):
+            context, _page, ms, size = await _load(browser, f"{proc.url}/demo/demo.html", True)
+            ready.append(ms)
+            downloads.append(size)
+            await context.close()
+    return {"demo_ready_ms": rounded(median(ready)), "demo_page_bytes": median(downloads)}
 
 
 async def _cold_starts(browser: Any, origin: str, router_url: str, loads: int) -> dict[str, Any]:
@@ -133,10 +152,11 @@ async def measure_browser(stub_url: str, plan: dict[str, int]) -> dict[str, Any]
     ):
         async with chromium() as browser:
             cold = await _cold_starts(browser, static.url, proc.url, plan["loads"])
+            if (REPO_ROOT / "web" / "demo.html").is_file():
+                cold.update(await _demo_page(browser, stub_url, plan["loads"]))
             context, page, _ready, _size = await _load(
                 browser, f"{static.url}/bench/client.html?router={proc.url}"
             )
-            page.set_default_timeout(TIMEOUT_MS)
             try:
                 calls = await _per_call(page, plan)
                 payload = await _payload(page, plan["repeats"])

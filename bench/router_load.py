@@ -36,7 +36,8 @@ def _loadgen(
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"loadgen failed: {done.stderr.strip().splitlines()[-1:]}")
+        errors = [line for line in done.stderr.splitlines() if "Error:" in line]
+        raise RuntimeError(f"loadgen failed: {(errors or done.stderr.splitlines())[-1:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 

@@ -50,12 +50,14 @@ def announced_process(args: list[str], timeout: float = 30.0) -> Iterator[tuple[
 
 
 def stub_upstream() -> contextlib.AbstractContextManager[tuple[str, int]]:
-    """The router helper's deterministic instant upstream, in its own process."""
-    return announced_process(["-m", "tests.support.stub_upstream", "--port", "0"])
+    """The instant OpenAI-compatible upstream (``bench.instant_server upstream``)."""
+    return announced_process(["-m", "bench.instant_server", "upstream"])
 
 
 def floor_server(response_bytes: int) -> contextlib.AbstractContextManager[tuple[str, int]]:
-    return announced_process(["-m", "bench.floor_server", "--response-bytes", str(response_bytes)])
+    return announced_process(
+        ["-m", "bench.instant_server", "floor", "--response-bytes", str(response_bytes)]
+    )
 
 
 @contextlib.contextmanager
