@@ -28,6 +28,7 @@ import pathlib
 from collections.abc import Mapping
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -147,8 +148,13 @@ class GuardedFiles:
             response = PlainTextResponse("Not Found", status_code=404)
         else:
             policy = self.policy_for(route_path)
-            await self.files(scope, receive, headed(send, policy, route_path))
-            return
+            try:
+                await self.files(scope, receive, headed(send, policy, route_path))
+                return
+            except HTTPException as error:
+                # A missing file: StaticFiles raises before sending, so answer it here,
+                # with the same headers as every other answer.
+                response = PlainTextResponse(str(error.detail), status_code=error.status_code)
         await response(scope, receive, headed(send, self.policy, None))
 
 
