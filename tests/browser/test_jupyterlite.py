@@ -1,0 +1,101 @@
+"""The JupyterLite site, offline, in Debian Chromium against a real router process.
+
+The REPL app is opened with two cells in its URL: ``%pip install nomyo-web`` (from the
+site's local index, PyPI fallback disabled) and the guide's simple chat with
+``SecureChatCompletion`` against the router that serves the page. The stub upstream
+echoes the prompt; the cell prints it upper-cased, so the text asserted on appears only
+if the answer came back decrypted. Every request is routed: anything off the router's
+origin is aborted and fails the test.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.support.browser import REPO_ROOT, check_loopback_only, chromium, watch_network
+from tests.support.router import RouterProcess, start_router
+from tests.support.stub_upstream import StubUpstream
+
+LITE = REPO_ROOT / "build" / "jupyterlite"
+BUILD_SCRIPT = REPO_ROOT / "web" / "jupyterlite" / "build.py"
+TOKEN = "lite-probe-answer-7d3f"
+CHAT = f"""\
+import js
+from nomyo_web import SecureChatCompletion
+client = SecureChatCompletion(base_url=str(js.location.origin), allow_http=True)
+response = await client.create(model="Qwen/Qwen3-0.6B",
+                               messages=[{{"role": "user", "content": "{TOKEN}"}}])
+print("answer:", response["choices"][0]["message"]["content"].upper())
+client.dispose()
+"""
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian chromium"),
+    pytest.mark.skipif(
+        importlib.util.find_spec("jupyterlite_core") is None
+        or importlib.util.find_spec("jupyterlite_pyodide_kernel") is None
+        or importlib.util.find_spec("jupyter_server") is None,
+        reason="needs the `lite` extra (pip install -e '.[lite]') to build build/jupyterlite",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def lite_site() -> None:
+    """(Re)builds the site: a few seconds, and never a stale page with inline scripts."""
+    subprocess.run([sys.executable, str(BUILD_SCRIPT)], cwd=REPO_ROOT, check=True)
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[StubUpstream]:
+    with StubUpstream() as upstream:
+        yield upstream
+
+
+@pytest.fixture(scope="module")
+def router(lite_site: None, stub: StubUpstream) -> Iterator[RouterProcess]:
+    web = str(REPO_ROOT / "web")
+    with start_router("--web", web, "--upstream", stub.url) as process:
+        yield process
+
+
+async def test_repl_installs_nomyo_web_and_chats_offline(
+    router: RouterProcess, stub: StubUpstream
+) -> None:
+    origin = router.url
+    refused: list[str] = []
+    seen: list[str] = []
+    query = urlencode([("kernel", "python"), ("code", "%pip install nomyo-web"), ("code", CHAT)])
+    async with chromium() as browser:
+        # JupyterLite's service worker only serves kernel file access; blocking it keeps
+        # every request visible to the router below.
+        context = await browser.new_context(service_workers="block")
+        watch_network(context, seen)
+
+        async def guard(route) -> None:  # type: ignore[no-untyped-def]
+            if route.request.url.startswith((origin + "/", "data:", "blob:")):
+                await route.continue_()
+            else:
+                refused.append(route.request.url)
+                await route.abort()
+
+        await context.route("**/*", guard)
+        page = await context.new_page()
+        await page.goto(f"{origin}/demo/lite/repl/index.html?{query}")
+        await page.wait_for_function(
+            "text => document.body.innerText.includes(text)",
+            arg=f"answer: {TOKEN.upper()}",
+            timeout=90_000,
+        )
+    assert refused == []
+    check_loopback_only(seen)
+    assert any("/demo/lite/static/pyodide/nomyo_web-" in url for url in seen)
+    assert stub.calls >= 1
+    assert any(TOKEN in str(request) for request in stub.requests)
