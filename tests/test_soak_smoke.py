@@ -1,0 +1,39 @@
+"""``python -m soak --quick`` runs end to end and writes a report of the right shape."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_quick_soak_passes_and_reports(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "soak", "--quick", "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    report = json.loads((tmp_path / "latest.json").read_text())
+    assert report["passed"] is True
+    load = report["load"]
+    assert load["failures"] == 0 and load["every_nonce_once"] and load["requests"] == 300
+    assert set(load["rss_growth_mib"]) == {"client", "router"}
+    assert set(report["faults"]) >= {
+        "upstream",
+        "router_killed_and_restarted",
+        "server_key_rotated_with_grace",
+        "server_key_rotated_no_grace",
+        "client_key_rotated",
+    }
+    assert all(part["passed"] for part in report["faults"].values())
+    for target in ("envelope-parser", "response-handling", "router-app", "router-process"):
+        part = report["fuzz"][target]
+        assert part["passed"] and part["cases"] >= part["wanted"] > 0 and part["failure"] is None
+    assert (tmp_path / "latest.md").read_text().startswith("# Soak run (quick")
