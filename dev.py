@@ -35,7 +35,7 @@ CACHE = ROOT / ".cache"
 STAMPS = CACHE / "stamps"
 MODEL = ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 WEB = ROOT / "web"
-EXTRAS = "test,embedded"
+EXTRAS = "test,embedded,lite"
 # llama-cpp-python 0.3.36 is an sdist: a portable CPU-only llama.cpp, without
 # the multimodal and `common` libraries we do not use (see docs/engine.md).
 LLAMA_CMAKE_ARGS = "-DGGML_NATIVE=OFF -DGGML_CUDA=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_COMMON=OFF"
@@ -96,7 +96,7 @@ def make_venv() -> None:
 
 
 def install_package() -> None:
-    """pip install -e .[test,embedded], showing the llama.cpp build's progress."""
+    """pip install -e .[test,embedded,lite], showing the llama.cpp build's progress."""
     say(f"installing nomyo-web[{EXTRAS}] into .venv (llama.cpp may compile: 3-13 min, once)")
     links = [f"--find-links={d}" for d in WHEEL_DIRS if any(d.glob("llama_cpp_python-*.whl"))]
     env = {
