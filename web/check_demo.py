@@ -17,22 +17,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# Run as `python web/check_demo.py`, this file's folder comes first on sys.path:
+# add the repository root for the one Chromium launcher the test suites use too.
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+from tests.support.browser import chromium
+
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 375, "height": 740}
 
@@ -118,31 +113,20 @@ async def check_demo(
     viewport: dict[str, int] | None = None,
 ) -> DemoRun:
     """Open the demo page at ``url`` in headless Chromium, ask once, return what happened."""
-    from playwright.async_api import async_playwright
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        raise RuntimeError("Debian's chromium is not installed (apt-get install chromium)")
     target = page_url(url)
     run = DemoRun()
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            context = await browser.new_context(viewport=viewport or DESKTOP)
-            await guard_network(context, run, {origin_of(target)})
-            page = await context.new_page()
-            page.on("console", lambda m: m.type == "error" and run.console_errors.append(m.text))
-            await page.goto(target)
-            await wait_ready(page, timeout * 1000)
-            run.load_ms = int(await page.get_attribute("html", "data-load-ms") or 0)
-            run.question, run.answer, run.error = await ask(page, question, timeout * 1000)
-            if screenshot is not None:
-                screenshot.parent.mkdir(parents=True, exist_ok=True)
-                await page.screenshot(path=str(screenshot), full_page=True)
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        context = await browser.new_context(viewport=viewport or DESKTOP)
+        await guard_network(context, run, {origin_of(target)})
+        page = await context.new_page()
+        page.on("console", lambda m: m.type == "error" and run.console_errors.append(m.text))
+        await page.goto(target)
+        await wait_ready(page, timeout * 1000)
+        run.load_ms = int(await page.get_attribute("html", "data-load-ms") or 0)
+        run.question, run.answer, run.error = await ask(page, question, timeout * 1000)
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(screenshot), full_page=True)
     return run
 
 
