@@ -49,12 +49,13 @@ class ClientKeys:
         self._first: asyncio.Task[PrivateKeyHandle] | None = None
         self._rotation: asyncio.Task[None] | None = None
         self._retired: list[PrivateKeyHandle] = []
+        self._rotations = 0
         self._disposed = False
 
     @property
     def rotations(self) -> int:
         """How many pairs have been replaced so far."""
-        return len(self._retired)
+        return self._rotations
 
     def start(self) -> None:
         """Begin generating the first pair if a loop is running (else on first use)."""
@@ -116,6 +117,7 @@ class ClientKeys:
             key.forget()
             raise ClientDisposedError("the client was disposed")
         old, self._current = self._current, key
+        self._rotations += 1
         if old is not None:
             # In-flight requests still hold `old`; only our reference goes.
             self._retired.append(old)

@@ -85,3 +85,11 @@ def test_rotation_never_keeps_a_process_alive(router_url: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and done.stderr == ""
+
+
+async def test_rotations_are_counted_past_the_retired_keys_kept(make_client) -> None:
+    client = make_client(key_rotation_interval=None)
+    await client._keys.current()
+    for _ in range(10):
+        await client._keys.rotate()
+    assert client._keys.rotations == 10
