@@ -27,6 +27,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: bytes
+    aborted: bool = False  # the client left while this request was held
 
 
 @dataclass
@@ -129,7 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"Content-Type": "text/plain"}, mitm.public_key_override)
             return
         if action is not None and action.hang:
-            self._hold(mitm, action.hang)
+            self._hold(mitm, seen, action.hang)
             return
         if action is not None and action.status is not None:
             payload = json.dumps(action.body if action.body is not None else {"detail": "scripted"})
@@ -150,12 +151,13 @@ class _Handler(BaseHTTPRequestHandler):
         }
         self._send(status, keep, answer)
 
-    def _hold(self, mitm: Mitm, seconds: float) -> None:
+    def _hold(self, mitm: Mitm, seen: Seen, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             readable, _, _ = select.select([self.connection], [], [], 0.05)
             if readable and not self.connection.recv(1, 2):  # MSG_PEEK: EOF means the client left
                 with mitm._lock:
+                    seen.aborted = True
                     mitm.aborted += 1
                 self.close_connection = True
                 return

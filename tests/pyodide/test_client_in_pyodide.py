@@ -334,7 +334,8 @@ async def test_a_timeout_is_an_api_timeout_error_and_aborts(
         True,
         None,
     )
-    await _wait_for(lambda: wire.aborted == 1)
+    (held,) = wire.posts()
+    await _wait_for(lambda: held.aborted)
 
 
 async def test_cancelling_the_task_aborts_the_request(
@@ -345,8 +346,9 @@ async def test_cancelling_the_task_aborts_the_request(
         "client:start_create", task_id="t", client_id=main_client, model="m", messages=MESSAGES
     )
     await _wait_for(lambda: len(wire.posts()) == 1)
+    (held,) = wire.posts()
     assert await runtime.call("client:cancel_task", task_id="t") == "CancelledError"
-    await _wait_for(lambda: wire.aborted == 1)
+    await _wait_for(lambda: held.aborted)
     assert len(wire.posts()) == 1
 
 
@@ -414,6 +416,56 @@ async def test_the_clients_private_key_cannot_be_exported(runtime: Any, main_cli
     facts = await runtime.call("client:client_key_facts", client_id=main_client)
     assert (facts["class"], facts["type"], facts["extractable"]) == ("CryptoKey", "private", False)
     assert "exported" not in facts["exports"].values()
+
+
+# A page script (plain JavaScript, no Python) holding the client's CryptoKey tries every
+# way WebCrypto offers to get its bytes out. Each must reject; using the key in place
+# remains possible for a script on the page, which is what "non-extractable" means.
+PAGE_SCRIPT_EXPORT = """async name => {
+  const key = globalThis[name];
+  const outcome = {};
+  const attempt = async (label, run) => {
+    try { await run(); outcome[label] = "exported"; }
+    catch (error) { outcome[label] = error.name; }
+  };
+  for (const format of ["pkcs8", "jwk", "spki", "raw"]) {
+    await attempt(format, () => crypto.subtle.exportKey(format, key));
+  }
+  const wrapping = await crypto.subtle.generateKey(
+    { name: "AES-GCM", length: 256 }, true, ["wrapKey", "encrypt"]);
+  await attempt("wrapKey", () => crypto.subtle.wrapKey(
+    "pkcs8", key, wrapping, { name: "AES-GCM", iv: new Uint8Array(12) }));
+  outcome.own_properties = Object.getOwnPropertyNames(key);
+  outcome.json = JSON.stringify(key);
+  delete globalThis[name];
+  return outcome;
+}"""
+
+
+async def test_a_page_script_cannot_export_the_clients_private_key(
+    runtime: Any, main_client: str
+) -> None:
+    if runtime.name != "chromium":
+        pytest.skip("a page script exists only in the browser")
+    await runtime.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
+    name = "__stolen_nomyo_key"
+    assert await runtime.call("client:expose_client_key", client_id=main_client, name=name) == (
+        "CryptoKey"
+    )
+    outcome = await runtime.page.evaluate(PAGE_SCRIPT_EXPORT, name)
+    assert {k: outcome[k] for k in ("pkcs8", "jwk", "spki", "raw", "wrapKey")} == {
+        "pkcs8": "InvalidAccessError",
+        "jwk": "InvalidAccessError",
+        "spki": "InvalidAccessError",  # a private key has no SubjectPublicKeyInfo form
+        "raw": "InvalidAccessError",
+        "wrapKey": "InvalidAccessError",
+    }
+    assert outcome["own_properties"] == [] and outcome["json"] == "{}"
+    # The client goes on working after the attempt.
+    answer = await runtime.call(
+        "client:create", client_id=main_client, model="m", messages=MESSAGES
+    )
+    assert answer
 
 
 async def test_key_rotation_under_concurrent_requests_loses_nothing(

@@ -120,6 +120,19 @@ async def client_key_facts(client_id: str) -> dict[str, Any]:
         del crypto._KEYS[f"client:{client_id}"]
 
 
+async def expose_client_key(client_id: str, name: str) -> str:
+    """Put the client's live private CryptoKey on ``globalThis[name]``.
+
+    This is the most a hostile page script can get: one that can reach the running
+    Pyodide instance and walk the client's attributes down to the key object.
+    """
+    import js
+
+    key = await _CLIENTS[client_id]._keys.current()
+    setattr(js.globalThis, name, key.native)
+    return str(key.native.constructor.name)
+
+
 async def dispose(client_id: str, **params: Any) -> dict[str, Any]:
     """Dispose twice; a later create must fail with a clear error."""
     client = _CLIENTS.pop(client_id)
