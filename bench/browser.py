@@ -8,7 +8,6 @@ fresh browser context, so nothing is cached between loads.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +24,9 @@ TIMEOUT_MS = 180_000
 
 
 def missing() -> str | None:
-    if shutil.which("chromium") is None:
-        return "Debian chromium is not installed"
-    if not (BUILD / "pyodide.mjs").is_file() or not list(BUILD.glob("nomyo_web-*.whl")):
-        return "build/pyodide is not built (python web/build.py)"
-    return None
+    from tests.support.browser import pyodide_page_missing
+
+    return pyodide_page_missing()
 
 
 async def _load(browser: Any, url: str, demo: bool = False) -> tuple[Any, Any, float, int]:

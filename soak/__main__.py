@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .browser import browser_missing, run_browser_load
 from .faults import run_faults
 from .fuzz_worker import TARGETS
 from .load import make_client, run_load
@@ -100,12 +101,24 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             json.dumps({"faults": {k: v["passed"] for k, v in report["faults"].items()}}),
             flush=True,
         )
+        missing = browser_missing()
+        if missing is None:
+            browser = await run_browser_load(
+                stub, key_file, args.browser_requests, args.browser_concurrency
+            )
+            browser["passed"] = (
+                browser["passed"] and browser["router_rss_growth_mib"] < RSS_GROWTH_LIMIT_MIB
+            )
+            report["browser"] = browser
+            print(json.dumps({"browser": browser["requests_per_second"]}), flush=True)
+        else:
+            report["browser"] = {"skipped": missing, "passed": True}
     report["fuzz"] = _fuzz(args.fuzz_cases, args.process_cases, args.fuzz_time_limit)
-    report["browser"] = {"skipped": "the Pyodide-in-Chromium load run is not written yet"}
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["passed"] = (
         report["load"]["passed"]
         and all(part["passed"] for part in report["faults"].values())
+        and report["browser"]["passed"]
         and all(part["passed"] for part in report["fuzz"].values())
     )
     return report
@@ -116,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a short run for the smoke test")
     parser.add_argument("--requests", type=int, help="load requests (default 10000; quick 300)")
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--browser-requests", type=int, help="load requests in Chromium (default 2000; quick 40)"
+    )
+    parser.add_argument("--browser-concurrency", type=int, default=16)
     parser.add_argument("--fault-requests", type=int, help="requests per fault scenario under load")
     parser.add_argument("--fuzz-cases", type=int, help="cases per fuzz target (default 100000)")
     parser.add_argument("--process-cases", type=int, help="cases against a real router process")
@@ -124,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     quick = args.quick
     args.requests = args.requests or (300 if quick else 10_000)
+    args.browser_requests = args.browser_requests or (40 if quick else 2_000)
     args.fault_requests = args.fault_requests or (120 if quick else 1_500)
     args.fuzz_cases = args.fuzz_cases or (300 if quick else 100_000)
     args.process_cases = args.process_cases or (100 if quick else 5_000)

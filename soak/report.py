@@ -55,6 +55,29 @@ def _fuzz_md(fuzz: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _browser_md(browser: dict[str, Any]) -> list[str]:
+    if "skipped" in browser:
+        return ["## Load in the browser", "", f"Not run: {browser['skipped']}.", ""]
+    first, last = browser["memory"][0], browser["memory"][-1]
+    return [
+        "## Load in the browser",
+        "",
+        f"{browser['requests']} requests at {browser['concurrency']} in flight from "
+        f"{browser['runtime']} (after {browser['warmup_requests']} warm-up): "
+        f"{browser['failures']} failures, {browser['requests_per_second']} requests/s, "
+        f"{browser['seconds']} s; every nonce reached the upstream exactly once: "
+        f"{browser['every_nonce_once']}; requests off loopback: "
+        f"{browser['requests_left_loopback']}.",
+        "",
+        "| measure | start | end |",
+        "|---|---|---|",
+        *(f"| page {name} | {first[name]} | {last[name]} |" for name in first),
+        f"| router RSS (MiB) | {browser['router_rss_mib']['start']} | "
+        f"{browser['router_rss_mib']['end']} |",
+        "",
+    ]
+
+
 def write_report(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out / "latest.json", out / "latest.md"
@@ -68,10 +91,7 @@ def write_report(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
         *_load_md(report["load"]),
         *_faults_md(report["faults"]),
         *_fuzz_md(report["fuzz"]),
-        "## Browser",
-        "",
-        str(report["browser"]),
-        "",
+        *_browser_md(report["browser"]),
     ]
     md_path.write_text("\n".join(lines))
     return json_path, md_path

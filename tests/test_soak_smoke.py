@@ -33,6 +33,10 @@ def test_quick_soak_passes_and_reports(tmp_path: Path) -> None:
         "client_key_rotated",
     }
     assert all(part["passed"] for part in report["faults"].values())
+    browser = report["browser"]
+    if "skipped" not in browser:  # skipped only without chromium or build/pyodide
+        assert browser["failures"] == 0 and browser["every_nonce_once"]
+        assert browser["requests"] == 40 and browser["requests_left_loopback"] == 0
     for target in ("envelope-parser", "response-handling", "router-app", "router-process"):
         part = report["fuzz"][target]
         assert part["passed"] and part["cases"] >= part["wanted"] > 0 and part["failure"] is None

@@ -35,6 +35,7 @@ __all__ = [
     "check_loopback_only",
     "chromium",
     "is_loopback",
+    "pyodide_page_missing",
     "watch_network",
 ]
 
@@ -128,6 +129,17 @@ class StaticServer:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def pyodide_page_missing() -> str | None:
+    """Why a Pyodide page cannot run here (no chromium, no build/pyodide), or None."""
+    if shutil.which("chromium") is None:
+        return "Debian chromium is not installed"
+    if not (BUILD_PYODIDE / "pyodide.mjs").is_file() or not list(
+        BUILD_PYODIDE.glob("nomyo_web-*.whl")
+    ):
+        return "build/pyodide is not built (python web/build.py)"
+    return None
 
 
 def is_loopback(url: str) -> bool:
