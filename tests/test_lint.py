@@ -12,7 +12,7 @@ import pytest
 from tests.support.router import REPO_ROOT
 
 # The package (the gate), plus the project's own runnable files.
-RUFF_PATHS = ["nomyo_web", "examples", "dev.py"]
+RUFF_PATHS = ["nomyo_web", "examples", "dev.py", "tests", "bench", "soak", "web"]
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess[str]:

@@ -14,10 +14,12 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.browser import REPO_ROOT, check_loopback_only, chromium, watch_network
 from tests.support.router import RouterProcess, start_router
@@ -88,12 +90,30 @@ async def test_repl_installs_nomyo_web_and_chats_offline(
 
         await context.route("**/*", guard)
         page = await context.new_page()
-        await page.goto(f"{origin}/demo/lite/repl/index.html?{query}")
-        await page.wait_for_function(
-            "text => document.body.innerText.includes(text)",
-            arg=f"answer: {TOKEN.upper()}",
-            timeout=90_000,
+        console: list[str] = []
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+        page.on(
+            "requestfailed",
+            lambda request: console.append(f"failed: {request.url} {request.failure}"),
         )
+        started = time.monotonic()
+        await page.goto(f"{origin}/demo/lite/repl/index.html?{query}")
+        try:
+            await page.wait_for_function(
+                "text => document.body.innerText.includes(text)",
+                arg=f"answer: {TOKEN.upper()}",
+                timeout=240_000,
+            )
+        except PlaywrightTimeoutError:
+            text = await page.evaluate("document.body.innerText")
+            pytest.fail(
+                f"no answer after {time.monotonic() - started:.0f} s\n"
+                f"page text (end): {text[-1500:]}\n"
+                f"console (last 40): {console[-40:]}\n"
+                f"refused: {refused}\nlast requests: {seen[-25:]}"
+            )
+        print(f"lite: answer {time.monotonic() - started:.1f} s after navigation")
     assert refused == []
     check_loopback_only(seen)
     assert any("/demo/lite/static/pyodide/nomyo_web-" in url for url in seen)
