@@ -115,6 +115,7 @@ def _router(s: dict[str, Any]) -> list[str]:
             _num(f["router_cpu_over_baseline"], "×"),
             _num(f["router_cores_busy"]),
             f"{_num(f['loadgen_cpu_per_request_ms'])} ms",
+            str(f.get("failed_requests", 0)),
         ]
         for level, f in s["levels"].items()
     ]
@@ -130,9 +131,13 @@ def _router(s: dict[str, Any]) -> list[str]:
                 "÷ baseline",
                 "router cores busy",
                 "load generator CPU/request",
+                "failed requests",
             ],
             rows,
         ),
+        f"Failed requests by kind (every round, warm-up included): "
+        f"{s.get('load_failure_kinds') or 'none'}.",
+        "",
         f"Baseline (one RSA-4096 decrypt + one encrypt, CPU): "
         f"{_num(s['baseline_decrypt_plus_encrypt_cpu_ms'])} ms. Load client: "
         f"{s['load_client']}.",

@@ -95,6 +95,8 @@ async def measure_router(
         )
         baseline = rsa_costs(key, plan["rsa"])["decrypt_plus_encrypt_cpu_ms"]
         levels = {level: _medians(blocks) for level, blocks in load["levels"].items()}
+        for level, blocks in load["levels"].items():
+            levels[level]["failed_requests"] = sum(int(b.get("failed_requests", 0)) for b in blocks)
         for figures in levels.values():
             figures["router_cpu_over_baseline"] = rounded(
                 figures["router_cpu_per_request_ms"] / baseline
@@ -102,6 +104,7 @@ async def measure_router(
         workers = await asyncio.to_thread(_workers, url, pid, stub_url, key_file, plan)
     return {
         "load_client": load["client"],
+        "load_failure_kinds": load.get("failure_kinds", {}),
         "levels": levels,
         "baseline_decrypt_plus_encrypt_cpu_ms": rounded(baseline),
         "workers": workers,
@@ -123,6 +126,8 @@ def _workers(
                 )
                 sink.extend(load["levels"][str(WORKERS_LEVEL)])
     single, double_figures = _medians(one), _medians(two)
+    single["failed_requests"] = sum(int(b.get("failed_requests", 0)) for b in one)
+    double_figures["failed_requests"] = sum(int(b.get("failed_requests", 0)) for b in two)
     return {
         "in_flight": WORKERS_LEVEL,
         "one_worker": single,
