@@ -117,7 +117,7 @@ async def _measure(
     key = backend.load_private_key_pem(key_pem)
     results: dict[int, list[dict[str, float]]] = {level: [] for level in levels}
     name = ""
-    failure_kinds: dict[str, int] = {}
+    failure_kinds: collections.Counter[str] = collections.Counter()
     for index in range(rounds):
         order = levels if index % 2 == 0 else list(reversed(levels))
         for level in order:
@@ -144,36 +144,32 @@ async def _measure(
                     "failed_requests": sum(failures.values()) + sum(warm_failures.values()),
                 }
             )
-            for kind, count in {**warm_failures, **failures}.items():
-                failure_kinds[kind] = failure_kinds.get(kind, 0) + count
+            failure_kinds.update(warm_failures)
+            failure_kinds.update(failures)
     return {
         "client": name,
         "levels": {str(level): blocks for level, blocks in results.items()},
-        "failure_kinds": failure_kinds,
+        "failure_kinds": dict(failure_kinds),
     }
 
 
 def main(argv: list[str]) -> None:
     url, pid, key_path, levels, per_level, rounds = argv
     try:
-        result = _run(url, pid, key_path, levels, per_level, rounds)
+        result = asyncio.run(
+            _measure(
+                url,
+                int(pid),
+                Path(key_path).read_bytes(),
+                [int(level) for level in levels.split(",")],
+                int(per_level),
+                int(rounds),
+            )
+        )
     except LoadError as error:
         sys.stderr.write(f"LoadError: {error}\n")
         raise SystemExit(1) from None
     sys.stdout.write(json.dumps(result) + "\n")
-
-
-def _run(url: str, pid: str, key_path: str, levels: str, per_level: str, rounds: str) -> Any:
-    return asyncio.run(
-        _measure(
-            url,
-            int(pid),
-            Path(key_path).read_bytes(),
-            [int(level) for level in levels.split(",")],
-            int(per_level),
-            int(rounds),
-        )
-    )
 
 
 if __name__ == "__main__":

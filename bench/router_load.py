@@ -47,6 +47,8 @@ def _medians(blocks: list[dict[str, float]]) -> dict[str, Any]:
         name: rounded(median([block[name] for block in blocks])) for name in blocks[0]
     }
     figures["requests_per_s_rounds"] = spread([block["requests_per_s"] for block in blocks])
+    # A count, not a rate: the total over every round, not its median.
+    figures["failed_requests"] = sum(int(block.get("failed_requests", 0)) for block in blocks)
     return figures
 
 
@@ -95,8 +97,6 @@ async def measure_router(
         )
         baseline = rsa_costs(key, plan["rsa"])["decrypt_plus_encrypt_cpu_ms"]
         levels = {level: _medians(blocks) for level, blocks in load["levels"].items()}
-        for level, blocks in load["levels"].items():
-            levels[level]["failed_requests"] = sum(int(b.get("failed_requests", 0)) for b in blocks)
         for figures in levels.values():
             figures["router_cpu_over_baseline"] = rounded(
                 figures["router_cpu_per_request_ms"] / baseline
@@ -126,8 +126,6 @@ def _workers(
                 )
                 sink.extend(load["levels"][str(WORKERS_LEVEL)])
     single, double_figures = _medians(one), _medians(two)
-    single["failed_requests"] = sum(int(b.get("failed_requests", 0)) for b in one)
-    double_figures["failed_requests"] = sum(int(b.get("failed_requests", 0)) for b in two)
     return {
         "in_flight": WORKERS_LEVEL,
         "one_worker": single,

@@ -22,7 +22,7 @@ from typing import Any
 from .load import MARKER
 from .processes import REPO_ROOT, StubProcess, free_port, rss_mib, start_router_on
 
-__all__ = ["browser_missing", "run_browser_load"]
+__all__ = ["run_browser_load"]
 
 BUILD = REPO_ROOT / "build" / "pyodide"
 HARNESS = REPO_ROOT / "tests" / "pyodide"
@@ -87,15 +87,8 @@ async def soak_load(requests, concurrency):
 """
 
 
-def browser_missing() -> str | None:
-    """Why the browser run cannot start here, or None."""
-    from tests.support.browser import pyodide_page_missing
-
-    return pyodide_page_missing()
-
-
 async def run_browser_load(
-    stub: StubProcess, key_file: Path, requests: int, concurrency: int
+    stub: StubProcess, key_file: Path, requests: int, concurrency: int, rss_limit_mib: float
 ) -> dict[str, Any]:
     from tests.support.browser import StaticServer, chromium, is_loopback, watch_network
 
@@ -147,5 +140,6 @@ async def run_browser_load(
         and result["every_nonce_once"]
         and result["python_object_growth"] < OBJECT_GROWTH_LIMIT
         and (wasm_growth is None or wasm_growth < WASM_GROWTH_LIMIT_MIB)
+        and result["router_rss_growth_mib"] < rss_limit_mib
     )
     return result

@@ -44,7 +44,6 @@ class Mitm:
         self.target = urlsplit(target)
         self.seen: list[Seen] = []
         self.actions: deque[Action] = deque()
-        self.aborted = 0
         self.public_key_override: bytes | None = None
         self.swap_pairs = False
         self._pending_swap: list[tuple[threading.Event, list[bytes]]] = []
@@ -72,7 +71,6 @@ class Mitm:
         with self._lock:
             self.seen.clear()
             self.actions.clear()
-            self.aborted = 0
             self.public_key_override = None
             self.swap_pairs = False
 
@@ -158,7 +156,6 @@ class _Handler(BaseHTTPRequestHandler):
             if readable and not self.connection.recv(1, 2):  # MSG_PEEK: EOF means the client left
                 with mitm._lock:
                     seen.aborted = True
-                    mitm.aborted += 1
                 self.close_connection = True
                 return
         self._send(504, {"Content-Type": "application/json"}, b'{"detail": "held"}')
