@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -70,7 +70,9 @@ class PycaBackend:
         der = pem_to_der(pem)
         try:
             key = serialization.load_der_public_key(der)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            # UnsupportedAlgorithm: a well-formed key of a kind OpenSSL lacks (an
+            # unknown EC curve, say); found by the soak's coverage-guided fuzzing.
             raise KeyFormatError("not a valid public key") from None
         if not isinstance(key, rsa.RSAPublicKey):
             raise KeyFormatError("not an RSA public key")
@@ -88,6 +90,8 @@ class PycaBackend:
             raise
         except ValueError:
             raise KeyFormatError("not a readable private key (wrong password?)") from None
+        except UnsupportedAlgorithm:
+            raise KeyFormatError("not an RSA private key") from None
         if not isinstance(key, rsa.RSAPrivateKey):
             raise KeyFormatError("not an RSA private key")
         if not MIN_RSA_BITS <= key.key_size <= MAX_RSA_BITS:

@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from tests.support.keys import unknown_curve_pem
 from tests.unit import independent_crypto as ref
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -133,10 +134,12 @@ def _pem(key: Any) -> str:
     )
 
 
-@pytest.mark.parametrize("kind", ["ec", "rsa1024", "garbage"])
+@pytest.mark.parametrize("kind", ["ec", "ec-unknown-curve", "rsa1024", "garbage"])
 async def test_server_keys_that_are_not_rsa_2048_plus_are_refused(runtime: Any, kind: str) -> None:
     if kind == "ec":
         pem = _pem(ec.generate_private_key(ec.SECP256R1()))
+    elif kind == "ec-unknown-curve":
+        pem = unknown_curve_pem()
     elif kind == "rsa1024":
         pem = _pem(rsa.generate_private_key(public_exponent=65537, key_size=1024))
     else:

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from nomyo_web.protocol import MAX_ENVELOPE_BYTES, encode_public_key_header
+from tests.support.keys import unknown_curve_pem
 from tests.support.router import RouterProcess, start_router
 from tests.support.stub_upstream import StubUpstream
 from tests.support.wire import Caller, chat
@@ -160,6 +161,8 @@ def _header_cases() -> Iterator[tuple[str, dict[str, str | None], str]]:
     yield "not a key", {"X-Public-Key": "hello"}, bad_key
     yield "1024-bit RSA", {"X-Public-Key": encode_public_key_header(_pem(weak))}, bad_key
     yield "EC key", {"X-Public-Key": encode_public_key_header(_pem(curve))}, bad_key
+    unknown = encode_public_key_header(unknown_curve_pem())
+    yield "EC key, unknown curve", {"X-Public-Key": unknown}, bad_key
     yield "bad UTF-8", {"X-Public-Key": "%ff%fe"}, bad_key
     yield "no id", {"X-Payload-ID": None}, "Missing X-Payload-ID header"
     yield "empty id", {"X-Payload-ID": ""}, "Invalid X-Payload-ID header"

@@ -1,18 +1,28 @@
-"""Pre-generated RSA-4096 keys shared by a whole test session (keygen costs 0.2-4 s)."""
+"""Pre-generated RSA-4096 keys shared by a whole test session (keygen costs 0.2-4 s), and
+odd keys for refusal tests."""
 
 from __future__ import annotations
 
 import atexit
+import base64
 import functools
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from nomyo_web.crypto import PrivateKeyHandle
 from nomyo_web.crypto.pyca import PycaBackend
 
-__all__ = ["fresh_key_file", "shared_private_key", "shared_server_key_file"]
+__all__ = [
+    "fresh_key_file",
+    "shared_private_key",
+    "shared_server_key_file",
+    "unknown_curve_pem",
+]
 
 _backend = PycaBackend()
 
@@ -57,3 +67,29 @@ def private_copy(source: Path, destination: Path) -> Path:
     shutil.copyfile(source, destination)
     destination.chmod(0o600)
     return destination
+
+
+def unknown_curve_pem(private: bool = False) -> str:
+    """A well-formed EC key (public SPKI, or private PKCS#8) on a curve OpenSSL lacks.
+
+    It is P-256 with its OID bent. The soak's atheris run found it: cryptography
+    raises UnsupportedAlgorithm for it, neither ValueError nor TypeError, and the
+    router answered 500.
+    """
+    key = ec.generate_private_key(ec.SECP256R1())
+    if private:
+        kind = "PRIVATE KEY"
+        der = key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    else:
+        kind = "PUBLIC KEY"
+        der = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    p256 = bytes.fromhex("06082a8648ce3d030107")  # OID 1.2.840.10045.3.1.7
+    assert der.count(p256) == 1
+    body = base64.b64encode(der.replace(p256, bytes.fromhex("06082a8648ce3d030163"))).decode()
+    return f"-----BEGIN {kind}-----\n{body}\n-----END {kind}-----\n"

@@ -15,6 +15,7 @@ from nomyo_web.protocol import (
     encode_public_key_header,
     parse_envelope,
 )
+from tests.support.keys import unknown_curve_pem
 
 from . import independent_crypto as ref
 
@@ -131,6 +132,10 @@ def test_small_and_non_rsa_keys_are_refused(pyca: PycaBackend, small_key) -> Non
     )
     with pytest.raises(KeyFormatError):
         pyca.load_public_key_sync(ec_pem)
+    with pytest.raises(KeyFormatError):
+        pyca.load_public_key_sync(unknown_curve_pem())
+    with pytest.raises(KeyFormatError):
+        pyca.load_private_key_pem(unknown_curve_pem(private=True).encode())
     for junk in ["", "hello", "-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----"]:
         with pytest.raises(KeyFormatError):
             pyca.load_public_key_sync(junk)
