@@ -30,7 +30,7 @@ from .protocol import (
 from .transport import AsyncTransport, Request, Response
 from .transport.retry import send_with_retries
 
-__all__ = ["CallOptions", "exchange", "wipe"]
+__all__ = ["CallOptions", "bind_completion", "exchange", "open_response", "wipe"]
 
 REJECTED = "the server's response failed verification and was discarded"
 
@@ -103,6 +103,20 @@ async def open_response(
     except OpenError:
         logger.debug("response rejected: could not be opened")
         raise SecurityError(REJECTED) from None
+    return bind_completion(plaintext, payload_id, envelope.processed_at, logger)
+
+
+def bind_completion(
+    plaintext: bytearray,
+    payload_id: str,
+    processed_at: int | float | None,
+    logger: logging.Logger,
+) -> dict[str, Any]:
+    """The opened answer as a completion bound to ``payload_id``; wipes ``plaintext``.
+
+    SecurityError (the one message) unless it is a JSON object whose
+    ``_metadata.payload_id`` is this request's.
+    """
     try:
         completion = json.loads(plaintext)
     except (ValueError, RecursionError):
@@ -118,7 +132,7 @@ async def open_response(
         raise SecurityError(REJECTED)
     metadata.update(
         payload_id=payload_id,
-        processed_at=envelope.processed_at,
+        processed_at=processed_at,
         is_encrypted=True,
         encryption_algorithm=ENVELOPE_ALGORITHM,
     )

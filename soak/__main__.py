@@ -21,6 +21,8 @@ from typing import Any
 
 from tests.support.browser import pyodide_page_missing
 
+from .atheris_inputs import TARGETS as COVERAGE_TARGETS
+from .atheris_run import atheris_missing, run_atheris
 from .browser import run_browser_load
 from .faults import run_faults
 from .fuzz_worker import TARGETS
@@ -87,6 +89,16 @@ def _fuzz(cases: int, process_cases: int, limit: float) -> dict[str, Any]:
     return results
 
 
+def _coverage_fuzz(cases: int, limit: float) -> dict[str, Any]:
+    """The atheris targets, one after another (each is one busy process)."""
+    missing = atheris_missing()
+    if missing is not None:
+        return {"skipped": missing, "targets": {}, "passed": True}
+    targets = {target: run_atheris(target, cases, limit) for target in COVERAGE_TARGETS}
+    passed = all(part["passed"] for part in targets.values())
+    return {"skipped": None, "targets": targets, "passed": passed}
+
+
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
@@ -121,12 +133,18 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
         else:
             report["browser"] = {"skipped": missing, "passed": True}
     report["fuzz"] = _fuzz(args.fuzz_cases, args.process_cases, args.fuzz_time_limit)
+    print(json.dumps({"fuzz": {k: v["passed"] for k, v in report["fuzz"].items()}}), flush=True)
+    coverage = _coverage_fuzz(args.fuzz_cases, args.fuzz_time_limit)
+    report["coverage_fuzz"] = coverage
+    passed = {k: v["passed"] for k, v in coverage["targets"].items()}
+    print(json.dumps({"coverage_fuzz": coverage["skipped"] or passed}), flush=True)
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["passed"] = (
         report["load"]["passed"]
         and all(part["passed"] for part in report["faults"].values())
         and report["browser"]["passed"]
         and all(part["passed"] for part in report["fuzz"].values())
+        and coverage["passed"]
     )
     return report
 

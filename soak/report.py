@@ -55,6 +55,24 @@ def _fuzz_md(fuzz: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _coverage_md(coverage: dict[str, Any]) -> list[str]:
+    lines = ["## Bad input, coverage-guided (atheris, libFuzzer)", ""]
+    if coverage["skipped"]:
+        return [*lines, f"Not run: {coverage['skipped']}.", ""]
+    lines += [
+        "| target | cases | seconds | cases/s | edges | corpus | failure | outcomes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, part in coverage["targets"].items():
+        reached = part["coverage"]
+        lines.append(
+            f"| {name} | {part['cases']} | {part['seconds']} | {part['cases_per_second']} | "
+            f"{reached.get('edges')} | {reached.get('corpus')} | {part['failure'] or 'none'} | "
+            f"`{json.dumps(part['outcomes'])}` |"
+        )
+    return [*lines, ""]
+
+
 def _browser_md(browser: dict[str, Any]) -> list[str]:
     if "skipped" in browser:
         return ["## Load in the browser", "", f"Not run: {browser['skipped']}.", ""]
@@ -91,6 +109,7 @@ def write_report(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
         *_load_md(report["load"]),
         *_faults_md(report["faults"]),
         *_fuzz_md(report["fuzz"]),
+        *_coverage_md(report["coverage_fuzz"]),
         *_browser_md(report["browser"]),
     ]
     md_path.write_text("\n".join(lines))

@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from soak.atheris_inputs import TARGETS as COVERAGE_TARGETS
+from soak.atheris_run import atheris_missing
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -40,4 +43,11 @@ def test_quick_soak_passes_and_reports(tmp_path: Path) -> None:
     for target in ("envelope-parser", "response-handling", "router-app", "router-process"):
         part = report["fuzz"][target]
         assert part["passed"] and part["cases"] >= part["wanted"] > 0 and part["failure"] is None
+    coverage = report["coverage_fuzz"]
+    if atheris_missing() is None:
+        assert coverage["skipped"] is None and set(coverage["targets"]) == set(COVERAGE_TARGETS)
+        for part in coverage["targets"].values():
+            assert part["passed"] and part["cases"] >= part["wanted"] > 0
+    else:
+        assert coverage["skipped"] == atheris_missing()
     assert (tmp_path / "latest.md").read_text().startswith("# Soak run (quick")
