@@ -7,10 +7,13 @@ at C in flight through one client, each with a fresh nonce in its prompt, and
 each answer is checked against its own prompt after decryption (the same check
 as the CPython load run). The stub must then have seen every nonce exactly once.
 
-Memory is sampled inside the page: the WebAssembly heap (it only grows, so
-"flat" means no growth after the warm-up), the JavaScript heap as Chromium
-reports it (``performance.memory``), and the count of live Python objects after
-a collection; the router's RSS is sampled from outside.
+Memory is sampled inside the page every tenth of the run: the WebAssembly heap
+(it only grows, so "flat" means no growth after the warm-up), the JavaScript
+heap as the page sees it (``performance.memory``, which includes garbage not yet
+collected), and the count of live Python objects after a collection. At the
+start and end of the measured run the harness also forces a JavaScript
+collection over the DevTools protocol and reads V8's used heap, the figure the
+JS-heap check is made on; the router's RSS is sampled from outside.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ HARNESS = REPO_ROOT / "tests" / "pyodide"
 # would be a leak per request (the run makes thousands).
 OBJECT_GROWTH_LIMIT = 5_000
 WASM_GROWTH_LIMIT_MIB = 16.0
+JS_HEAP_GROWTH_LIMIT_MIB = 8.0
 
 _SETUP = """
 import asyncio, gc, json, time, uuid, warnings
@@ -102,6 +106,13 @@ async def run_browser_load(
             context = await browser.new_context()
             watch_network(context, seen)
             page = await context.new_page()
+            devtools = await context.new_cdp_session(page)
+
+            async def js_heap_after_gc() -> float:
+                await devtools.send("HeapProfiler.collectGarbage")
+                usage = await devtools.send("Runtime.getHeapUsage")
+                return round(float(usage["usedSize"]) / 2**20, 1)
+
             await page.goto(static.url + "/harness.html")
             await page.evaluate("window.nomyoReady")
             run = "code => window.runPython(code)"
@@ -110,9 +121,11 @@ async def run_browser_load(
             await page.evaluate(run, f"await soak_load({warm}, {concurrency})")
             stub.reset()
             router_start = rss_mib(router.proc.pid)
+            js_start = await js_heap_after_gc()
             result: dict[str, Any] = json.loads(
                 await page.evaluate(run, f"await soak_load({requests}, {concurrency})")
             )
+            js_end = await js_heap_after_gc()
             router_end = rss_mib(router.proc.pid)
             await page.evaluate(run, "soak_client.dispose()")
             await context.close()
@@ -130,6 +143,8 @@ async def run_browser_load(
         every_nonce_once=len(nonces) == requests and set(nonces.values()) == {1},
         python_object_growth=last["python_objects"] - first["python_objects"],
         wasm_growth_mib=wasm_growth,
+        js_heap_after_gc_mib={"start": js_start, "end": js_end},
+        js_heap_growth_mib=round(js_end - js_start, 1),
         router_rss_mib={"start": router_start, "end": router_end},
         router_rss_growth_mib=round(router_end - router_start, 1),
         requests_left_loopback=len(outside),
@@ -140,6 +155,7 @@ async def run_browser_load(
         and result["every_nonce_once"]
         and result["python_object_growth"] < OBJECT_GROWTH_LIMIT
         and (wasm_growth is None or wasm_growth < WASM_GROWTH_LIMIT_MIB)
+        and result["js_heap_growth_mib"] < JS_HEAP_GROWTH_LIMIT_MIB
         and result["router_rss_growth_mib"] < rss_limit_mib
     )
     return result

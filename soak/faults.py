@@ -97,11 +97,10 @@ async def _router_killed(stub: StubProcess, key_file: Path, requests: int) -> di
         holder["router"] = await asyncio.to_thread(start_router_on, port, key_file, stub.url)
         timing["up"] = time.perf_counter()
 
-    result = await run_load(client, requests, 32, {}, kill_and_restart)
+    result = await run_load(client, requests, 32, None, kill_and_restart)
     await client.aclose()
     holder["router"].stop()
     nonces = stub.stats(MARKER)["nonces"]
-    result.pop("rss_mib")
     result.update(
         downtime_s=round(timing["up"] - timing["down"], 2),
         upstream_calls=sum(nonces.values()),
@@ -140,9 +139,8 @@ async def _server_key_rotation(
                 router.signal(1)  # SIGHUP
                 await asyncio.to_thread(router.wait_for_log, "server key rotated", 30)
 
-        result = await run_load(client, requests, 32, {}, rotate)
+        result = await run_load(client, requests, 32, None, rotate)
         await client.aclose()
-    result.pop("rss_mib")
     result.update(
         key_grace_s=float(grace),
         reseals=sum("resealing" in message for message in counter.messages),
@@ -160,11 +158,10 @@ async def _client_key_rotation(stub: StubProcess, key_file: Path, requests: int)
             if done % max(1, requests // 4) == 0:
                 await client._keys.rotate()
 
-        result = await run_load(client, requests, 32, {}, rotate)
+        result = await run_load(client, requests, 32, None, rotate)
         result.update(rotations=client._keys.rotations)
         assert await one_request(client, -1) is None
         await client.aclose()
-    result.pop("rss_mib")
     return result
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from nomyo_web import SecureChatCompletion
 
-from .processes import rss_mib
+from .processes import live_heap, rss_mib
 
 __all__ = ["MARKER", "make_client", "run_load"]
 
@@ -53,17 +53,26 @@ async def run_load(
     client: SecureChatCompletion,
     requests: int,
     concurrency: int,
-    pids: dict[str, int],
+    pids: dict[str, int] | None = None,
     during: Callable[[int], Any] | None = None,
 ) -> dict[str, Any]:
-    """``requests`` checked requests, ``concurrency`` at a time; ``during(done)`` after each."""
+    """``requests`` checked requests, ``concurrency`` at a time; ``during(done)`` after each.
+
+    Given ``pids``, it samples every tenth of the run the RSS of those processes
+    and this (the client's) process's live heap (``live_heap``), returned as
+    ``rss_mib`` and ``client_live_heap``.
+    """
     numbers = itertools.count()
     failures: collections.Counter[str] = collections.Counter()
     done = 0
     samples: list[dict[str, float]] = []
+    heap: list[dict[str, float]] = []
 
     def sample() -> None:
+        if pids is None:
+            return
         samples.append({name: rss_mib(pid) for name, pid in pids.items()} | {"done": done})
+        heap.append(live_heap() | {"done": done})
 
     async def worker() -> None:
         nonlocal done
@@ -75,24 +84,26 @@ async def run_load(
             if done % max(1, requests // 10) == 0:
                 sample()
             if during is not None:
-                result = during(done)
-                if asyncio.iscoroutine(result):
-                    await result
+                pending = during(done)
+                if asyncio.iscoroutine(pending):
+                    await pending
 
     sample()
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     sample()
-    return {
+    result: dict[str, Any] = {
         "requests": requests,
         "concurrency": concurrency,
         "failures": sum(failures.values()),
         "failure_kinds": dict(failures),
         "seconds": round(elapsed, 1),
         "requests_per_second": round(requests / elapsed, 1),
-        "rss_mib": samples,
     }
+    if pids is not None:
+        result.update(rss_mib=samples, client_live_heap=heap)
+    return result
 
 
 def self_pid() -> int:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import functools
+import gc
 import json
 import socket
 import subprocess
@@ -15,7 +19,7 @@ import psutil
 
 from tests.support.router import REPO_ROOT, RouterProcess, start_router
 
-__all__ = ["StubProcess", "free_port", "rss_mib", "start_router_on"]
+__all__ = ["StubProcess", "free_port", "live_heap", "rss_mib", "start_router_on"]
 
 
 def free_port() -> int:
@@ -28,6 +32,54 @@ def free_port() -> int:
 def rss_mib(pid: int) -> float:
     """Resident memory of ``pid`` in MiB."""
     return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in [
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        ]
+    ]
+
+
+@functools.cache
+def _mallinfo2() -> Any:
+    """glibc's ``mallinfo2`` (2.33+), or None on another C library."""
+    name = ctypes.util.find_library("c")
+    try:
+        function = ctypes.CDLL(name).mallinfo2 if name else None
+    except (OSError, AttributeError):
+        return None
+    if function is not None:
+        function.restype = _MallInfo2
+    return function
+
+
+def live_heap() -> dict[str, float]:
+    """What this process holds live, apart from what its allocators keep free.
+
+    ``malloc_in_use_mib``: bytes glibc's main arena has handed out and not got back
+    (plus its mmap'd blocks); ``malloc_free_mib``: what it keeps free for reuse;
+    ``python_objects``: objects the garbage collector tracks. RSS can rise while
+    these stay flat: that is allocator retention and fragmentation, not a leak.
+    """
+    figures: dict[str, float] = {"python_objects": len(gc.get_objects())}
+    mallinfo2 = _mallinfo2()
+    if mallinfo2 is not None:
+        info = mallinfo2()
+        figures["malloc_in_use_mib"] = round((info.uordblks + info.hblkhd) / 2**20, 2)
+        figures["malloc_free_mib"] = round(info.fordblks / 2**20, 2)
+    return figures
 
 
 def start_router_on(port: int, key_file: Path, upstream: str, *flags: str) -> RouterProcess:

@@ -11,20 +11,32 @@ __all__ = ["write_report"]
 
 def _load_md(load: dict[str, Any]) -> list[str]:
     first, last = load["rss_mib"][0], load["rss_mib"][-1]
+    heap_first, heap_last = load["client_live_heap"][0], load["client_live_heap"][-1]
     return [
         "## Load",
         "",
-        f"{load['requests']} requests at {load['concurrency']} in flight (after "
-        f"{load['warmup_requests']} warm-up): {load['failures']} failures, "
-        f"{load['requests_per_second']} requests/s, {load['seconds']} s; every answer held its "
-        f"own nonce; every nonce reached the upstream exactly once: {load['every_nonce_once']}.",
+        f"{load['requests']} requests at {load['concurrency']} in flight, after a checked "
+        f"warm-up of {load['warmup_requests']} ({load['warmup_failures']} failures): "
+        f"{load['failures']} failures, {load['requests_per_second']} requests/s, "
+        f"{load['seconds']} s; every answer held its own nonce; every nonce reached the "
+        f"upstream exactly once: {load['every_nonce_once']}.",
         "",
-        "| process | RSS start (MiB) | RSS end (MiB) | growth |",
-        "|---|---|---|---|",
+        f"| process | RSS cold (MiB) | after warm-up | end | growth over the run "
+        f"(limit {load['rss_growth_limit_mib']}) | growth since cold |",
+        "|---|---|---|---|---|---|",
         *(
-            f"| {name} | {first[name]} | {last[name]} | {load['rss_growth_mib'][name]} |"
+            f"| {name} | {load['rss_cold_mib'][name]} | {first[name]} | {last[name]} | "
+            f"{load['rss_growth_mib'][name]} | {load['rss_growth_since_cold_mib'][name]} |"
             for name in load["rss_growth_mib"]
         ),
+        "",
+        "The client's live heap over the run (start → end): "
+        + ", ".join(
+            f"{name} {heap_first[name]} → {heap_last[name]}"
+            for name in heap_first
+            if name != "done"
+        )
+        + ".",
         "",
         f"Router key file created with mode {load['key_file_mode']}.",
         "",
@@ -90,6 +102,8 @@ def _browser_md(browser: dict[str, Any]) -> list[str]:
         "| measure | start | end |",
         "|---|---|---|",
         *(f"| page {name} | {first[name]} | {last[name]} |" for name in first),
+        f"| page js_heap_mib after a forced collection | "
+        f"{browser['js_heap_after_gc_mib']['start']} | {browser['js_heap_after_gc_mib']['end']} |",
         f"| router RSS (MiB) | {browser['router_rss_mib']['start']} | "
         f"{browser['router_rss_mib']['end']} |",
         "",

@@ -27,7 +27,9 @@ def test_quick_soak_passes_and_reports(tmp_path: Path) -> None:
     assert report["passed"] is True
     load = report["load"]
     assert load["failures"] == 0 and load["every_nonce_once"] and load["requests"] == 300
-    assert set(load["rss_growth_mib"]) == {"client", "router"}
+    assert set(load["rss_growth_mib"]) == {"client", "router"} == set(load["rss_cold_mib"])
+    assert load["warmup_requests"] == 100 and load["warmup_failures"] == 0
+    assert {"python_objects", "done"} <= set(load["client_live_heap"][-1])
     assert set(report["faults"]) >= {
         "upstream",
         "router_killed_and_restarted",
@@ -36,10 +38,12 @@ def test_quick_soak_passes_and_reports(tmp_path: Path) -> None:
         "client_key_rotated",
     }
     assert all(part["passed"] for part in report["faults"].values())
+    assert "client_live_heap" not in report["faults"]["client_key_rotated"]
     browser = report["browser"]
     if "skipped" not in browser:  # skipped only without chromium or build/pyodide
         assert browser["failures"] == 0 and browser["every_nonce_once"]
         assert browser["requests"] == 40 and browser["requests_left_loopback"] == 0
+        assert browser["js_heap_after_gc_mib"]["end"] > 0
     for target in ("envelope-parser", "response-handling", "router-app", "router-process"):
         part = report["fuzz"][target]
         assert part["passed"] and part["cases"] >= part["wanted"] > 0 and part["failure"] is None
