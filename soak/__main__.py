@@ -58,7 +58,7 @@ async def _load(
         # The warm-up fills what is bounded by design (the router's replay cache,
         # 4,096 entries; both connection pools) and lets both allocators reach
         # their working size. Its requests are checked like the others.
-        warm = await run_load(client, warmup, concurrency, pids)
+        warm = await run_load(client, warmup, concurrency)
         stub.reset()
         result = await run_load(client, requests, concurrency, pids)
         await client.aclose()
@@ -79,7 +79,7 @@ async def _load(
     )
     result["passed"] = (
         result["failures"] == 0
-        and warm["failures"] == 0
+        and result["warmup_failures"] == 0
         and result["every_nonce_once"]
         and all(value <= rss_limit for value in growth.values())
         and mode == "0o600"
