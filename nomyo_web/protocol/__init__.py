@@ -31,6 +31,17 @@ from .headers import (
     encode_public_key_header,
 )
 from .limits import MAX_ENVELOPE_BYTES, MAX_PLAINTEXT_BYTES
+from .response_mac import (
+    RESPONSE_AUTH_LABEL,
+    RESPONSE_AUTH_MODES,
+    RESPONSE_MAC_BYTES,
+    RESPONSE_MAC_FIELD,
+    ResponseAuth,
+    is_response_auth,
+    response_mac_chunks,
+    response_mac_info,
+    response_mac_input,
+)
 from .tiers import SECURITY_TIERS, is_security_tier
 
 __all__ = [
@@ -50,14 +61,23 @@ __all__ = [
     "PATH_SECURE_COMPLETION",
     "PAYLOAD_ALGORITHM",
     "PROTOCOL_VERSION",
+    "RESPONSE_AUTH_LABEL",
+    "RESPONSE_AUTH_MODES",
+    "RESPONSE_MAC_BYTES",
+    "RESPONSE_MAC_FIELD",
     "SECURITY_TIERS",
     "TAG_BYTES",
     "EnvelopeFormatError",
     "ParsedEnvelope",
+    "ResponseAuth",
     "SealedMessage",
     "build_envelope",
     "decode_public_key_header",
     "encode_public_key_header",
+    "is_response_auth",
     "is_security_tier",
     "parse_envelope",
+    "response_mac_chunks",
+    "response_mac_info",
+    "response_mac_input",
 ]
