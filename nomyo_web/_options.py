@@ -1,4 +1,4 @@
-"""Checking the client's options: base URL, tier, timeout, retries."""
+"""Checking the client's options: base URL, tier, timeout, retries, response authentication."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import InvalidParameterError, SecurityError
-from .protocol import SECURITY_TIERS, is_security_tier
+from .protocol import (
+    RESPONSE_AUTH_MODES,
+    SECURITY_TIERS,
+    ResponseAuth,
+    is_response_auth,
+    is_security_tier,
+)
 
 DEFAULT_BASE_URL = "https://api.nomyo.ai"
 DEFAULT_TIMEOUT = 600.0
@@ -57,6 +63,16 @@ def check_tier(value: Any) -> str | None:
             f"security_tier must be one of {', '.join(SECURITY_TIERS)} (or None)"
         )
     return str(value)
+
+
+def check_response_auth(value: Any) -> ResponseAuth:
+    """``"auto"`` or ``"required"``; anything else is an InvalidParameterError."""
+    if not is_response_auth(value):
+        raise InvalidParameterError(
+            f"response_auth must be one of {', '.join(map(repr, RESPONSE_AUTH_MODES))}"
+        )
+    mode: ResponseAuth = value
+    return mode
 
 
 def check_timeout(value: Any) -> float | None:

@@ -24,14 +24,21 @@ from ._runtime import default_crypto, default_transport
 from .crypto import CryptoBackend
 from .errors import ClientDisposedError, InvalidParameterError, InvalidRequestError
 from .keys import ClientKeys
-from .protocol import MAX_PLAINTEXT_BYTES, PATH_PUBLIC_KEY
+from .protocol import MAX_PLAINTEXT_BYTES, PATH_PUBLIC_KEY, ResponseAuth
 from .server_key import ServerKeyCache, normalise_fingerprint
 from .transport import AsyncTransport, Request
 from .transport.retry import send_with_retries
 
 __all__ = ["SecureChatCompletion"]
 
-_CLIENT_OPTIONS = ("security_tier", "api_key", "timeout", "max_retries", "base_url")
+_CLIENT_OPTIONS = (
+    "security_tier",
+    "api_key",
+    "timeout",
+    "max_retries",
+    "base_url",
+    "response_auth",
+)
 HTTP_WARNING = (
     "nomyo_web: allow_http=True sends to {url} over plain HTTP; the server key can be "
     "substituted and the API key read on the way. Use it for local development only."
@@ -44,6 +51,13 @@ class SecureChatCompletion:
     ``create()`` seals the request with a fresh AES-256-GCM key wrapped for the
     server's RSA key and returns the decrypted ``chat.completion`` as a dict.
     Keys live in memory only; call ``dispose()`` (or use ``async with``) when done.
+
+    ``response_auth`` governs answers without a ``response_mac`` (the
+    response-authentication extension, which binds an answer to its request's
+    AES key): ``"auto"`` accepts them, as servers without the extension send
+    today; ``"required"`` refuses them with SecurityError, which closes the
+    forged-answer hole against an intermediary. A MAC that is present is
+    always checked.
     """
 
     def __init__(
@@ -58,8 +72,11 @@ class SecureChatCompletion:
         transport: AsyncTransport | None = None,
         logger: logging.Logger | None = None,
         crypto: CryptoBackend | None = None,
+        *,
+        response_auth: ResponseAuth = "auto",
     ) -> None:
         self._allow_http = bool(allow_http)
+        self._response_auth = options.check_response_auth(response_auth)
         self._base = options.check_base_url(base_url, self._allow_http)
         if api_key is None:
             api_key = os.environ.get("NOMYO_API_KEY")
@@ -98,7 +115,8 @@ class SecureChatCompletion:
 
         Client options, never sent in the payload: ``security_tier``
         (``standard``/``high``/``maximum``), ``api_key`` (overrides the client's),
-        ``timeout`` (seconds per attempt), ``max_retries``, ``base_url``.
+        ``timeout`` (seconds per attempt), ``max_retries``, ``base_url``,
+        ``response_auth`` (``"auto"``/``"required"``).
         """
         self._check_open()
         opts = self._call_options(params)
@@ -173,7 +191,10 @@ class SecureChatCompletion:
         if given.get("max_retries") is not None:
             retries = options.check_max_retries(given["max_retries"])
         tier = options.check_tier(given.get("security_tier"))
-        return CallOptions(base.url, api_key, tier, timeout, retries)
+        response_auth = self._response_auth
+        if "response_auth" in given:
+            response_auth = options.check_response_auth(given["response_auth"])
+        return CallOptions(base.url, api_key, tier, timeout, retries, response_auth)
 
     def _server_key_cache(self, opts: CallOptions) -> ServerKeyCache:
         cache = self._server_keys.get(opts.base_url)
