@@ -30,9 +30,12 @@ behaviour:
   the same body, key and tier gets the stored sealed answer (no second engine
   call); the same id with another request gets 409; failed attempts are not
   stored. One log line per request on stderr (id, status, ms, tier, model),
-  never prompts, keys or API keys. Prints "listening on http://HOST:PORT" once
-  accepting. SIGTERM/SIGINT: finish in-flight requests, exit 0. SIGHUP: re-read
-  --key-file; the previous key stays accepted for --key-grace seconds.
+  never prompts, keys or API keys. /demo/ serves only the folders the --web
+  flags name, only files of known web types (.html, .js, .wasm, .whl, ...),
+  never dot files, and no path leaves its folder. Prints "listening on
+  http://HOST:PORT" once accepting. SIGTERM/SIGINT: finish in-flight requests,
+  exit 0. SIGHUP: re-read --key-file; the previous key stays accepted for
+  --key-grace seconds.
 """
 
 
@@ -93,17 +96,50 @@ def _add_server_flags(parser: argparse.ArgumentParser) -> None:
         help="a request's body must arrive within this (default 60); else 408",
     )
     add(
-        "--web",
-        type=Path,
-        metavar="DIR",
-        help="serve the demo page and its assets from DIR at /demo/",
-    )
-    add(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
         help="log level on stderr (default info: one line per request)",
     )
+
+
+WEB_MOUNTS = {
+    "pyodide": "a Pyodide distribution (this checkout's: build/pyodide)",
+    "pyscript": "PyScript's files (this checkout's: web/node_modules/@pyscript/core/dist)",
+    "wheels": "wheels for micropip (this checkout's: dist)",
+    "lite": "a JupyterLite site (this checkout's: build/jupyterlite)",
+}
+
+
+def _add_web_flags(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add(
+        "--web",
+        type=Path,
+        metavar="DIR",
+        help="serve the files in DIR at /demo/ and nothing outside DIR (its node_modules/ and "
+        "jupyterlite/ are 404)",
+    )
+    for name, what in WEB_MOUNTS.items():
+        add(
+            f"--web-{name}",
+            type=Path,
+            metavar="DIR",
+            help=f"serve DIR at /demo/{name}/ (needs --web): {what}",
+        )
+
+
+def _web_mounts(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Path]:
+    """The folders the --web-* flags name; each flag's folder must be a directory."""
+    named = {name: getattr(args, f"web_{name}") for name in WEB_MOUNTS}
+    mounts: dict[str, Path] = {name: path for name, path in named.items() if path is not None}
+    if mounts and args.web is None:
+        parser.error(f"--web-{next(iter(mounts))} needs --web")
+    flags = {"--web": args.web, **{f"--web-{name}": path for name, path in mounts.items()}}
+    for flag, path in flags.items():
+        if path is not None and not path.is_dir():
+            parser.error(f"{flag}: not a directory: {path}")
+    return mounts
 
 
 def _add_engine_flags(parser: argparse.ArgumentParser) -> None:
@@ -200,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_server_flags(parser)
+    _add_web_flags(parser)
     _add_engine_flags(parser)
     _add_policy_flags(parser)
     return parser
@@ -217,6 +254,7 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         parser.error("--tls-cert and --tls-key go together")
     if args.workers > 1 and args.key_file is None:
         parser.error("--workers above 1 needs --key-file (the workers share one key)")
+    web_mounts = _web_mounts(parser, args)
     return RouterConfig(
         host=args.host,
         port=args.port,
@@ -232,6 +270,7 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         rate_limit=args.rate_limit,
         cors_origins=list(args.cors_origin),
         web=args.web,
+        web_mounts=web_mounts,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         workers=args.workers,

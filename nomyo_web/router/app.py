@@ -98,7 +98,7 @@ def _web_mount(config: RouterConfig) -> list[Mount]:
         return []
     from .static import static_app  # type: ignore[import-not-found,unused-ignore]
 
-    return [Mount("/demo", app=static_app(config.web))]
+    return [Mount("/demo", app=static_app(config.web, config.web_mounts))]
 
 
 def build_app(config: RouterConfig, keys: ServerKeys, engine: Engine) -> Starlette:

@@ -49,6 +49,7 @@ class RouterConfig:
     rate_limit: int | None = None
     cors_origins: list[str] = field(default_factory=list)
     web: Path | None = None
+    web_mounts: dict[str, Path] = field(default_factory=dict)  # name → folder, at /demo/NAME/
     tls_cert: Path | None = None
     tls_key: Path | None = None
     workers: int = 1
