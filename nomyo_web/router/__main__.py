@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import DEFAULT_HOST, DEFAULT_PORT, RouterConfig, default_model_path
+from .config import (
+    DEFAULT_AUTH_FAILURE_LIMIT,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    RouterConfig,
+    default_model_path,
+)
 from .policy.tiers import parse_tier_models
 
 __all__ = ["build_parser", "main", "parse_config"]
@@ -58,6 +65,13 @@ def _seconds(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError("must be a positive number of seconds")
     return value
+
+
+def _network(text: str) -> str:
+    try:
+        return str(ipaddress.ip_network(text.strip()))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not an IP address or network: {error}") from None
 
 
 def _add_server_flags(parser: argparse.ArgumentParser) -> None:
@@ -216,8 +230,29 @@ def _add_policy_flags(parser: argparse.ArgumentParser) -> None:
         "--rate-limit",
         type=_positive_int,
         metavar="N",
-        help="requests per minute per API key (per address without keys); "
-        "over it: 429 with Retry-After",
+        help="requests per minute per API key, and per client address for requests without a "
+        "valid key (failed authentications count there); over it: 429 with Retry-After",
+    )
+    add(
+        "--auth-failure-limit",
+        type=_positive_int,
+        default=DEFAULT_AUTH_FAILURE_LIMIT,
+        metavar="N",
+        help=f"with --api-key: failed authentications (a wrong or missing key) per minute per "
+        f"client address (default {DEFAULT_AUTH_FAILURE_LIMIT}); past it that address gets 429 "
+        "with Retry-After, whatever key it sends, until the budget refills",
+    )
+    add(
+        "--trusted-proxy",
+        type=_network,
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="a reverse proxy (IP address or CIDR network; repeatable) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed: the client address is then the right-most "
+        "X-Forwarded-For entry that is not a trusted proxy. None by default: the connecting "
+        "address is the client and those headers are ignored. The client address is what "
+        "--rate-limit and --auth-failure-limit count by",
     )
     add(
         "--cors-origin",
@@ -268,6 +303,8 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         key_file=args.key_file,
         key_grace=max(0.0, args.key_grace),
         rate_limit=args.rate_limit,
+        auth_failure_limit=args.auth_failure_limit,
+        trusted_proxies=list(args.trusted_proxy),
         cors_origins=list(args.cors_origin),
         web=args.web,
         web_mounts=web_mounts,

@@ -120,6 +120,11 @@ def uvicorn_config(config: RouterConfig, app: Any, **options: Any) -> uvicorn.Co
         ssl_certfile=str(config.tls_cert) if config.tls_cert else None,
         ssl_keyfile=str(config.tls_key) if config.tls_key else None,
         server_header=False,
+        # X-Forwarded-For/-Proto only from the proxies the operator named; uvicorn's own
+        # default trusts loopback (and $FORWARDED_ALLOW_IPS), which would let anyone behind
+        # a same-host proxy be whatever address they claim.
+        proxy_headers=bool(config.trusted_proxies),
+        forwarded_allow_ips=list(config.trusted_proxies),
         **options,
     )
     settings.nomyo_header_timeout = config.header_timeout  # type: ignore[attr-defined]
