@@ -36,13 +36,20 @@ behaviour:
   "code": "decryption_failed". A request repeating an answered X-Payload-ID with
   the same body, key and tier gets the stored sealed answer (no second engine
   call); the same id with another request gets 409; failed attempts are not
-  stored. One log line per request on stderr (id, status, ms, tier, model),
-  never prompts, keys or API keys. /demo/ serves only the folders the --web
-  flags name, only files of known web types (.html, .js, .wasm, .whl, ...),
-  never dot files, and no path leaves its folder. Prints "listening on
-  http://HOST:PORT" once accepting. SIGTERM/SIGINT: finish in-flight requests,
-  exit 0. SIGHUP: re-read --key-file; the previous key stays accepted for
-  --key-grace seconds.
+  stored. A request head over 16 KiB gets 431; both Content-Length and
+  Transfer-Encoding, or framing that does not parse (e.g. a bad chunk size),
+  get 400 (501: a transfer coding other than chunked); each then closes the
+  connection. /demo/ serves only the folders the --web flags name, only files
+  of known web types (.html, .js, .wasm, .whl, ...), never dot files, and no
+  path leaves its folder.
+logging:
+  One line per request on stderr (id, status, ms, tier, model), one per refused
+  HTTP request (peer address, reason, status); never prompts, keys, API keys or
+  tracebacks (an exception shows as its type). Prints "listening on
+  http://HOST:PORT" once accepting.
+signals:
+  SIGTERM/SIGINT: finish in-flight requests, exit 0. SIGHUP: re-read
+  --key-file; the previous key stays accepted for --key-grace seconds.
 """
 
 
