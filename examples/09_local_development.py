@@ -1,6 +1,6 @@
 """Local development (HTTP): a local router over plain HTTP needs allow_http=True.
 
-Start one with `python -m nomyo_web.router` (embedded model, port 12435).
+Start one with `python -m nomyo_router` (embedded model, port 12435).
 Never use allow_http=True in production: over plain HTTP the server's key
 itself could be substituted.
 """

@@ -33,12 +33,12 @@ from pathlib import Path
 
 import atheris
 
-with atheris.instrument_imports(include=["nomyo_web"]):
+with atheris.instrument_imports(include=["nomyo_web", "nomyo_router"]):
+    from nomyo_router.client_keys import ClientKeyCache
+    from nomyo_router.problem import HTTPProblem
+    from nomyo_router.secure_completion import _load_chat_request
     from nomyo_web._exchange import REJECTED, bind_completion
     from nomyo_web.errors import SecurityError
-    from nomyo_web.router.client_keys import ClientKeyCache
-    from nomyo_web.router.problem import HTTPProblem
-    from nomyo_web.router.secure_completion import _load_chat_request
 
 from .atheris_inputs import PAYLOAD_ID
 from .client_targets import check_parse

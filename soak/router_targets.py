@@ -19,6 +19,10 @@ from typing import Any
 import httpx
 from hypothesis import strategies as st
 
+from nomyo_router.app import build_app
+from nomyo_router.config import RouterConfig
+from nomyo_router.engines.upstream import UpstreamEngine
+from nomyo_router.server_key import ServerKeys
 from nomyo_web.crypto import PrivateKeyHandle, PublicKeyHandle
 from nomyo_web.crypto.pyca import PycaBackend
 from nomyo_web.protocol import (
@@ -27,10 +31,6 @@ from nomyo_web.protocol import (
     encode_public_key_header,
     parse_envelope,
 )
-from nomyo_web.router.app import build_app
-from nomyo_web.router.config import RouterConfig
-from nomyo_web.router.engines.upstream import UpstreamEngine
-from nomyo_web.router.server_key import ServerKeys
 
 from .strategies import chat_plaintexts, envelope_bodies, header_values
 

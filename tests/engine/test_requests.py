@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from nomyo_web.router.engines import EngineError
-from nomyo_web.router.engines.embedded import EmbeddedEngine
+from nomyo_router.engines import EngineError
+from nomyo_router.engines.embedded import EmbeddedEngine
 
 SECRET = "SECRET-PROMPT-7f3a"
 USER = {"role": "user", "content": "hi"}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from nomyo_web.router.engines.embedded import EmbeddedEngine
+from nomyo_router.engines.embedded import EmbeddedEngine
 
 from .conftest import WEATHER, ask
 

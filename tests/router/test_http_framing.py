@@ -168,7 +168,7 @@ def test_an_unexpected_error_is_logged_on_one_line_without_its_message() -> None
     """What uvicorn logs for an exception in the app, through the router's log set-up."""
     script = (
         "import logging\n"
-        "from nomyo_web.router.runner import configure_logging\n"
+        "from nomyo_router.runner import configure_logging\n"
         "configure_logging('info')\n"
         "try:\n"
         "    raise ValueError('request text')\n"

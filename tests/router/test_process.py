@@ -68,7 +68,7 @@ def test_an_unreadable_key_file_stops_the_start(tmp_path: Path):
         [
             sys.executable,
             "-m",
-            "nomyo_web.router",
+            "nomyo_router",
             "--upstream",
             "http://x",
             "--key-file",
@@ -169,7 +169,7 @@ def test_workers_share_one_key_and_rotate_together(
 
 def test_workers_need_a_key_file():
     result = subprocess.run(
-        [sys.executable, "-m", "nomyo_web.router", "--upstream", "http://x", "--workers", "2"],
+        [sys.executable, "-m", "nomyo_router", "--upstream", "http://x", "--workers", "2"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from nomyo_web.router.static import static_app
+from nomyo_router.static import static_app
 from tests.support.browser import BUILD_PYODIDE, REPO_ROOT
 
 WEB = REPO_ROOT / "web"

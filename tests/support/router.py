@@ -1,4 +1,4 @@
-"""Start real router processes (``python -m nomyo_web.router``) for tests.
+"""Start real router processes (``python -m nomyo_router``) for tests.
 
     with start_router("--upstream", stub.url, "--api-key", "k") as router:
         httpx.get(router.url + "/healthz")
@@ -138,9 +138,9 @@ def demo_web_flags() -> list[str]:
 
 
 def run_router(*flags: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m nomyo_web.router *flags`` to its end (``--help``, a refused start)."""
+    """Run ``python -m nomyo_router *flags`` to its end (``--help``, a refused start)."""
     return subprocess.run(
-        [sys.executable, "-m", "nomyo_web.router", *flags],
+        [sys.executable, "-m", "nomyo_router", *flags],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -155,7 +155,7 @@ def _has_flag(flags: tuple[str, ...], name: str) -> bool:
 def start_router(
     *flags: str, env: Mapping[str, str] | None = None, timeout: float = 60.0
 ) -> RouterProcess:
-    """Start ``python -m nomyo_web.router *flags`` and wait for its listening line."""
+    """Start ``python -m nomyo_router *flags`` and wait for its listening line."""
     args = list(flags)
     if not _has_flag(flags, "--host"):
         args += ["--host", "127.0.0.1"]
@@ -168,7 +168,7 @@ def start_router(
     child_env["PYTHONUNBUFFERED"] = "1"
     child_env.update(env or {})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nomyo_web.router", *args],
+        [sys.executable, "-m", "nomyo_router", *args],
         cwd=REPO_ROOT,
         env=child_env,
         stdin=subprocess.DEVNULL,

@@ -50,7 +50,7 @@ class _Supervisor(Multiprocess):
 
 
 def worker_app() -> Starlette:
-    """The app factory a worker process imports (``nomyo_web.router.workers:worker_app``)."""
+    """The app factory a worker process imports (``nomyo_router.workers:worker_app``)."""
     from .runner import configure_logging
 
     config: RouterConfig = pickle.loads(base64.b64decode(os.environ[CONFIG_ENV]))
@@ -65,7 +65,7 @@ def serve_workers(
     """Run ``config.workers`` worker processes on ``sock`` until SIGTERM/SIGINT."""
     os.environ[CONFIG_ENV] = base64.b64encode(pickle.dumps(config)).decode("ascii")
     settings = uvicorn_config(
-        config, "nomyo_web.router.workers:worker_app", factory=True, workers=config.workers
+        config, "nomyo_router.workers:worker_app", factory=True, workers=config.workers
     )
     url = listening_url(sock, config.tls_cert is not None)
     _Supervisor(settings, [sock], announce=lambda: announce(url)).run()

@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from ...transport.retry import parse_retry_after
+from nomyo_web.transport.retry import parse_retry_after
+
 from . import EngineError
 
 __all__ = ["UpstreamEngine"]

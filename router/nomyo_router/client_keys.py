@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from ..crypto import KeyFormatError, PublicKeyHandle
-from ..crypto.pyca import PycaBackend
-from ..protocol import decode_public_key_header
+from nomyo_web.crypto import KeyFormatError, PublicKeyHandle
+from nomyo_web.crypto.pyca import PycaBackend
+from nomyo_web.protocol import decode_public_key_header
+
 from .problem import HTTPProblem
 
 __all__ = ["ClientKeyCache"]

@@ -17,8 +17,8 @@ import json
 import uuid
 from typing import Any
 
-from nomyo_web.router.engines import EngineError
-from nomyo_web.router.engines.embedded_request import Generation
+from nomyo_router.engines import EngineError
+from nomyo_router.engines.embedded_request import Generation
 
 __all__ = ["run_generation"]
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from nomyo_web.router.engines import EngineError
+from nomyo_router.engines import EngineError
 
 __all__ = ["Generation", "plan_generation"]
 

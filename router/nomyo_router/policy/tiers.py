@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ...protocol import SECURITY_TIERS
+from nomyo_web.protocol import SECURITY_TIERS
+
 from ..problem import HTTPProblem
 
 __all__ = ["DEFAULT_TIER", "TierPolicy", "parse_tier_models"]

@@ -23,7 +23,7 @@ DEFAULT_AUTH_FAILURE_LIMIT = 10  # failed authentications per minute per client 
 
 def default_model_path() -> Path:
     """``$NOMYO_MODEL_PATH``; else ``models/<SmolLM2 GGUF>`` in the working directory,
-    else in this checkout (where ``python -m nomyo_web.router.model`` puts it)."""
+    else in this checkout (where ``python -m nomyo_router.model`` puts it)."""
     from . import model
 
     if os.environ.get(model.ENV_VAR):

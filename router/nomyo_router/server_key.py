@@ -18,9 +18,9 @@ import threading
 import time
 from pathlib import Path
 
-from ..crypto import KeyFormatError, OpenError, PrivateKeyHandle
-from ..crypto.pyca import PycaBackend
-from ..protocol import SealedMessage
+from nomyo_web.crypto import KeyFormatError, OpenError, PrivateKeyHandle
+from nomyo_web.crypto.pyca import PycaBackend
+from nomyo_web.protocol import SealedMessage
 
 __all__ = ["ServerKeyError", "ServerKeys", "ensure_key_file", "read_key_file"]
 

@@ -1,4 +1,4 @@
-"""``python -m nomyo_web.router`` (also the ``nomyo-router`` command)."""
+"""``python -m nomyo_router`` (also the ``nomyo-router`` command)."""
 
 from __future__ import annotations
 

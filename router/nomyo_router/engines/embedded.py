@@ -38,9 +38,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from nomyo_web.router.engines import EngineError
-from nomyo_web.router.engines.embedded_answer import run_generation
-from nomyo_web.router.engines.embedded_request import Generation, plan_generation
+from nomyo_router.engines import EngineError
+from nomyo_router.engines.embedded_answer import run_generation
+from nomyo_router.engines.embedded_request import Generation, plan_generation
 
 __all__ = ["DEFAULT_THREADS", "EmbeddedEngine"]
 

@@ -24,9 +24,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..crypto import OpenError, PublicKeyHandle
-from ..crypto.pyca import PycaBackend
-from ..protocol import (
+from nomyo_web.crypto import OpenError, PublicKeyHandle
+from nomyo_web.crypto.pyca import PycaBackend
+from nomyo_web.protocol import (
     HEADER_PAYLOAD_ID,
     HEADER_PUBLIC_KEY,
     HEADER_SECURITY_TIER,
@@ -37,6 +37,7 @@ from ..protocol import (
     is_security_tier,
     parse_envelope,
 )
+
 from .body import read_body
 from .client_keys import ClientKeyCache
 from .engines import Engine, EngineError

@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from ..protocol import PATH_PUBLIC_KEY, PATH_SECURE_COMPLETION
+from nomyo_web.protocol import PATH_PUBLIC_KEY, PATH_SECURE_COMPLETION
+
 from .config import RouterConfig
 from .cors import CorsMiddleware
 from .engines import Engine
@@ -50,7 +51,7 @@ def build_engine(config: RouterConfig) -> Engine:
         return UpstreamEngine(config.upstream, config.upstream_api_key, config.upstream_timeout)
     if importlib.util.find_spec("llama_cpp") is None:
         raise EngineUnavailableError(
-            "the embedded engine needs llama-cpp-python: pip install 'nomyo-web[embedded]', "
+            "the embedded engine needs llama-cpp-python: pip install 'nomyo-router[embedded]', "
             "or pass --upstream URL to use an OpenAI-compatible API"
         )
     from .engines.embedded import EmbeddedEngine
