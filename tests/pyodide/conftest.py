@@ -1,83 +1,64 @@
-"""Fixtures for running the shared cases on CPython, in Pyodide under Node.js and in Chromium.
+"""Fixtures for running the shared cases on CPython and, through pytest-pyodide, in Pyodide
+under Node.js (``node``) and in Chromium (``chrome``).
 
-* ``pyodide_dist`` — build/pyodide/, (re)built by web/build.py once per session.
-* ``page_server`` — a ``tests.support.browser.StaticServer`` on 127.0.0.1 serving
-  build/pyodide/ at ``/pyodide/`` and this folder (``harness.html``) at ``/``.
-* ``runtime`` — parametrised ``cpython`` / ``node`` / ``chromium``: one interpreter
-  per runtime for the whole session (tests are grouped by it), with nomyo-web
-  installed by micropip. ``await runtime.call("module:function", **kwargs)``.
+* ``interpreter`` — one per interpreter for the whole session (tests are grouped by
+  it): ``cpython`` and every runtime of ``--runtime`` (default ``node,chrome``, set in
+  pyproject.toml). ``interpreter.call("module:function", **kwargs)`` runs a case of
+  ``cases/``; ``interpreter.name``; ``interpreter.network()``. At the end of the
+  session every URL a Pyodide runtime asked for must have been loopback.
+* ``page_origin`` — the origin pytest-pyodide serves its pages from (the offline
+  distribution the plugin built: ``nomyo_pyodide`` in pyproject.toml); the routers
+  and proxies here allow it (CORS), so the Chromium page may call them.
 * ``cors_router`` — a router process in front of ``stub_upstream_server`` that allows
-  ``page_server``'s origin (CORS), so the Chromium page may call it.
+  ``page_origin``.
 
-Every async test here must run in the session's loop: modules set
-``pytestmark = pytest.mark.asyncio(loop_scope="session")``.
+Run one runtime only with ``--runtime node`` (or ``chrome``); CPython always runs.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from tests.pyodide.runtimes import ChromiumPyodide, CPythonRuntime, NodePyodide
-from tests.support.browser import (
-    BUILD_PYODIDE,
-    REPO_ROOT,
-    StaticServer,
-    check_loopback_only,
-    chromium,
-)
+from nomyo_router.testing.network import check_loopback_only
+from tests.pyodide.interpreters import open_interpreter
 from tests.support.router import RouterProcess, start_router
 from tests.support.stub_upstream import StubUpstream
 
-HERE = Path(__file__).resolve().parent
-RUNTIMES = os.environ.get("NOMYO_PYODIDE_RUNTIMES", "cpython,node,chromium").split(",")
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "interpreter" in metafunc.fixturenames:
+        names = ["cpython", *sorted(getattr(pytest, "pyodide_runtimes", ()))]
+        metafunc.parametrize("interpreter", names, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
-def pyodide_dist() -> Path:
-    subprocess.run([sys.executable, str(REPO_ROOT / "web" / "build.py")], check=True)
-    return BUILD_PYODIDE
+def interpreter(
+    request: pytest.FixtureRequest,
+    nomyo_pyodide_dist: Path,
+    web_server_main: Any,
+    playwright_browsers: Any,
+) -> Iterator[Any]:
+    with open_interpreter(request.param, request, web_server_main, playwright_browsers) as made:
+        yield made
+        check_loopback_only(made.network(), f"the {made.name} runtime")
 
 
 @pytest.fixture(scope="session")
-def page_server(pyodide_dist: Path) -> Iterator[StaticServer]:
-    with StaticServer({"/pyodide/": pyodide_dist, "/": HERE}) as server:
-        yield server
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session", params=RUNTIMES)
-async def runtime(request: pytest.FixtureRequest, page_server: StaticServer) -> AsyncIterator[Any]:
-    async with contextlib.AsyncExitStack() as stack:
-        if request.param == "cpython":
-            started: Any = CPythonRuntime()
-        elif request.param == "node":
-            started = await NodePyodide.start(BUILD_PYODIDE)
-        else:
-            launched = await stack.enter_async_context(chromium())
-            started = await ChromiumPyodide.start(launched, page_server.url)
-        stack.push_async_callback(started.close)
-        yield started
-        check_loopback_only(await started.network())
+def page_origin(web_server_main: Any) -> str:
+    hostname, port, _ = web_server_main
+    return f"http://{hostname}:{port}"
 
 
 @pytest.fixture(scope="session")
 def cors_router(
-    stub_upstream_server: StubUpstream, server_key_file: Path, page_server: StaticServer
+    stub_upstream_server: StubUpstream, server_key_file: Path, page_origin: str
 ) -> Iterator[RouterProcess]:
     with start_router(
-        "--upstream",
-        stub_upstream_server.url,
-        "--key-file",
-        str(server_key_file),
-        "--cors-origin",
-        page_server.url,
+        *("--upstream", stub_upstream_server.url, "--key-file", str(server_key_file)),
+        *("--cors-origin", page_origin),
     ) as process:
         yield process

@@ -1,12 +1,12 @@
-"""The client's behaviours in each runtime (CPython, Pyodide in Node.js, Pyodide in Chromium),
+"""The client's behaviours in each interpreter (CPython, Pyodide in Node.js, Pyodide in Chromium),
 against real router processes behind the client suite's real MITM proxy (with CORS)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,9 @@ from nomyo_web._exchange import REJECTED, UNAUTHENTICATED
 from tests.client.test_response_auth import FORGED, forge
 from tests.client.test_security import TAMPERING
 from tests.pyodide.cors_mitm import CorsMitm
-from tests.support.browser import StaticServer, is_loopback
+from tests.support.browser import is_loopback
 from tests.support.router import RouterProcess, start_router
 from tests.support.stub_upstream import StubUpstream
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 PROMPT = "the secret diagnosis is Q"
 MESSAGES = [{"role": "user", "content": PROMPT}]
@@ -32,7 +30,7 @@ ALLOWED_HEADERS = {
     "x-payload-id",
     "x-security-tier",
 }
-# What the runtimes' HTTP stacks add on their own (not the client's choice).
+# What the interpreters' HTTP stacks add on their own (not the client's choice).
 STACK_HEADERS = {
     *("host", "connection", "content-length", "user-agent", "accept", "accept-encoding"),
     *("accept-language", "origin", "referer", "cache-control", "pragma"),
@@ -45,17 +43,17 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> None:
+def _wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> None:
     for _ in range(int(seconds / 0.05)):
         if condition():
             return
-        await asyncio.sleep(0.05)
+        time.sleep(0.05)
     raise AssertionError("condition not reached")
 
 
 @pytest.fixture(scope="session")
-def mitm_front(cors_router: RouterProcess, page_server: StaticServer) -> Iterator[CorsMitm]:
-    proxy = CorsMitm(cors_router.url, page_server.url)
+def mitm_front(cors_router: RouterProcess, page_origin: str) -> Iterator[CorsMitm]:
+    proxy = CorsMitm(cors_router.url, page_origin)
     yield proxy
     proxy.close()
 
@@ -69,35 +67,35 @@ def wire(mitm_front: CorsMitm, stub_upstream: StubUpstream) -> Iterator[CorsMitm
 
 @pytest.fixture(scope="session")
 def auth_router(
-    stub_upstream_server: StubUpstream, server_key_file: Path, page_server: StaticServer
+    stub_upstream_server: StubUpstream, server_key_file: Path, page_origin: str
 ) -> Iterator[RouterProcess]:
     with start_router(
         *("--upstream", stub_upstream_server.url, "--key-file", str(server_key_file)),
         *("--api-key", GOOD_KEY, "--tier-models", "maximum=allowed-model"),
-        *("--cors-origin", page_server.url),
+        *("--cors-origin", page_origin),
     ) as process:
         yield process
 
 
 @pytest.fixture(scope="session")
-def dead_upstream_router(server_key_file: Path, page_server: StaticServer) -> Iterator[str]:
+def dead_upstream_router(server_key_file: Path, page_origin: str) -> Iterator[str]:
     with start_router(
         *("--upstream", f"http://127.0.0.1:{_closed_port()}", "--key-file", str(server_key_file)),
-        *("--cors-origin", page_server.url),
+        *("--cors-origin", page_origin),
     ) as process:
         yield process.url
 
 
 @pytest.fixture(scope="session")
-async def main_client(runtime: Any, mitm_front: CorsMitm) -> AsyncIterator[str]:
-    await runtime.call("client:make_client", client_id="main", base_url=mitm_front.url)
-    yield "main"
+def main_client(interpreter: Any, mitm_front: CorsMitm) -> str:
+    interpreter.call("client:make_client", client_id="main", base_url=mitm_front.url)
+    return "main"
 
 
-async def test_round_trip_returns_the_completion_dict(
-    runtime: Any, main_client: str, wire: CorsMitm
+def test_round_trip_returns_the_completion_dict(
+    interpreter: Any, main_client: str, wire: CorsMitm
 ) -> None:
-    response = await runtime.call(
+    response = interpreter.call(
         "client:create", client_id=main_client, model="m", messages=MESSAGES
     )
     assert response["object"] == "chat.completion"
@@ -108,8 +106,8 @@ async def test_round_trip_returns_the_completion_dict(
     assert set(json.loads(post.body)) >= {"version", "algorithm", "encrypted_payload"}
 
 
-async def test_openai_parameters_and_tools_travel_untouched(
-    runtime: Any, main_client: str, wire: CorsMitm, stub_upstream: StubUpstream
+def test_openai_parameters_and_tools_travel_untouched(
+    interpreter: Any, main_client: str, wire: CorsMitm, stub_upstream: StubUpstream
 ) -> None:
     tool = {
         "type": "function",
@@ -123,7 +121,7 @@ async def test_openai_parameters_and_tools_travel_untouched(
         },
     }
     params = {"temperature": 0.25, "max_tokens": 7, "seed": 11, "stop": ["\n\n"]}
-    response = await runtime.call(
+    response = interpreter.call(
         "client:create",
         client_id=main_client,
         model="m",
@@ -142,10 +140,10 @@ async def test_openai_parameters_and_tools_travel_untouched(
 
 
 @pytest.mark.parametrize("tier", ["standard", "high", "maximum"])
-async def test_the_tier_travels_as_a_header_only(
-    runtime: Any, main_client: str, wire: CorsMitm, tier: str
+def test_the_tier_travels_as_a_header_only(
+    interpreter: Any, main_client: str, wire: CorsMitm, tier: str
 ) -> None:
-    response = await runtime.call(
+    response = interpreter.call(
         "client:create", client_id=main_client, model="m", messages=MESSAGES, security_tier=tier
     )
     assert response["_metadata"]["security_tier"] == tier
@@ -153,10 +151,10 @@ async def test_the_tier_travels_as_a_header_only(
     assert headers["x-security-tier"] == tier
 
 
-async def test_an_unknown_tier_raises_before_any_traffic(
-    runtime: Any, main_client: str, wire: CorsMitm
+def test_an_unknown_tier_raises_before_any_traffic(
+    interpreter: Any, main_client: str, wire: CorsMitm
 ) -> None:
-    error = await runtime.call(
+    error = interpreter.call(
         "client:create_error",
         client_id=main_client,
         model="m",
@@ -167,10 +165,10 @@ async def test_an_unknown_tier_raises_before_any_traffic(
     assert wire.posts() == []
 
 
-async def test_only_the_protocol_headers_are_sent(
-    runtime: Any, main_client: str, wire: CorsMitm
+def test_only_the_protocol_headers_are_sent(
+    interpreter: Any, main_client: str, wire: CorsMitm
 ) -> None:
-    await runtime.call(
+    interpreter.call(
         "client:create",
         client_id=main_client,
         model="m",
@@ -184,14 +182,14 @@ async def test_only_the_protocol_headers_are_sent(
     assert headers["authorization"] == "Bearer k1"
 
 
-async def test_a_per_request_api_key_overrides_the_clients(
-    runtime: Any, wire: CorsMitm, mitm_front: CorsMitm
+def test_a_per_request_api_key_overrides_the_clients(
+    interpreter: Any, wire: CorsMitm, mitm_front: CorsMitm
 ) -> None:
-    await runtime.call(
+    interpreter.call(
         "client:make_client", client_id="keyed", base_url=mitm_front.url, api_key="client-key"
     )
-    await runtime.call("client:create", client_id="keyed", model="m", messages=MESSAGES)
-    await runtime.call(
+    interpreter.call("client:create", client_id="keyed", model="m", messages=MESSAGES)
+    interpreter.call(
         "client:create", client_id="keyed", model="m", messages=MESSAGES, api_key="override-key"
     )
     sent = [headers["authorization"] for headers in wire.headers_of_posts()]
@@ -200,29 +198,29 @@ async def test_a_per_request_api_key_overrides_the_clients(
 
 
 @pytest.fixture(scope="session")
-async def auth_client(runtime: Any, auth_router: RouterProcess) -> str:
-    await runtime.call(
+def auth_client(interpreter: Any, auth_router: RouterProcess) -> str:
+    interpreter.call(
         "client:make_client", client_id="auth", base_url=auth_router.url, api_key="wrong-key"
     )
     return "auth"
 
 
-async def test_the_router_accepts_the_override_key_and_refuses_the_clients(
-    runtime: Any, auth_client: str
+def test_the_router_accepts_the_override_key_and_refuses_the_clients(
+    interpreter: Any, auth_client: str
 ) -> None:
-    error = await runtime.call(
+    error = interpreter.call(
         "client:create_error", client_id=auth_client, model="m", messages=MESSAGES
     )
     assert (error["class"], error["status_code"]) == ("AuthenticationError", 401)
-    response = await runtime.call(
+    response = interpreter.call(
         "client:create", client_id=auth_client, model="m", messages=MESSAGES, api_key=GOOD_KEY
     )
     assert response["choices"][0]["message"]["content"] == PROMPT
 
 
-async def test_a_model_outside_its_tier_is_forbidden(runtime: Any, auth_client: str) -> None:
+def test_a_model_outside_its_tier_is_forbidden(interpreter: Any, auth_client: str) -> None:
     common = {"client_id": auth_client, "messages": MESSAGES, "api_key": GOOD_KEY}
-    error = await runtime.call(
+    error = interpreter.call(
         "client:create_error", model="other-model", security_tier="maximum", **common
     )
     assert (error["class"], error["status_code"], error["is_api_error"]) == (
@@ -231,7 +229,7 @@ async def test_a_model_outside_its_tier_is_forbidden(runtime: Any, auth_client: 
         True,
     )
     assert isinstance(error["error_details"]["detail"], str)
-    allowed = await runtime.call(
+    allowed = interpreter.call(
         "client:create", model="allowed-model", security_tier="maximum", **common
     )
     assert allowed["model"] == "allowed-model"
@@ -245,8 +243,8 @@ async def test_a_model_outside_its_tier_is_forbidden(runtime: Any, auth_client: 
         ({"status": 500}, "ServerError", 502),
     ],
 )
-async def test_upstream_failures_are_typed_errors(
-    runtime: Any,
+def test_upstream_failures_are_typed_errors(
+    interpreter: Any,
     main_client: str,
     wire: CorsMitm,
     stub_upstream: StubUpstream,
@@ -255,7 +253,7 @@ async def test_upstream_failures_are_typed_errors(
     status: int,
 ) -> None:
     stub_upstream.push(**scripted)
-    error = await runtime.call(
+    error = interpreter.call(
         "client:create_error", client_id=main_client, model="m", messages=MESSAGES, max_retries=0
     )
     assert (error["class"], error["status_code"], error["is_api_error"]) == (cls, status, True)
@@ -263,30 +261,30 @@ async def test_upstream_failures_are_typed_errors(
     assert stub_upstream.calls == 1
 
 
-async def test_a_500_is_a_server_error(runtime: Any, main_client: str, wire: CorsMitm) -> None:
+def test_a_500_is_a_server_error(interpreter: Any, main_client: str, wire: CorsMitm) -> None:
     wire.script(status=500, body={"detail": "boom"})
-    error = await runtime.call(
+    error = interpreter.call(
         "client:create_error", client_id=main_client, model="m", messages=MESSAGES, max_retries=0
     )
     assert (error["class"], error["status_code"]) == ("ServerError", 500)
     assert error["error_details"] == {"detail": "boom"}
 
 
-async def test_an_unreachable_upstream_is_service_unavailable(
-    runtime: Any, dead_upstream_router: str
+def test_an_unreachable_upstream_is_service_unavailable(
+    interpreter: Any, dead_upstream_router: str
 ) -> None:
-    await runtime.call("client:make_client", client_id="dead", base_url=dead_upstream_router)
-    error = await runtime.call(
+    interpreter.call("client:make_client", client_id="dead", base_url=dead_upstream_router)
+    error = interpreter.call(
         "client:create_error", client_id="dead", model="m", messages=MESSAGES, max_retries=0
     )
     assert (error["class"], error["status_code"]) == ("ServiceUnavailableError", 503)
 
 
-async def test_retries_resend_the_same_bytes_and_payload_id(
-    runtime: Any, main_client: str, wire: CorsMitm, stub_upstream: StubUpstream
+def test_retries_resend_the_same_bytes_and_payload_id(
+    interpreter: Any, main_client: str, wire: CorsMitm, stub_upstream: StubUpstream
 ) -> None:
     stub_upstream.push(times=2, status=503, retry_after="0")
-    response = await runtime.call(
+    response = interpreter.call(
         "client:create", client_id=main_client, model="m", messages=MESSAGES
     )
     assert response["choices"][0]["message"]["content"] == PROMPT
@@ -297,9 +295,9 @@ async def test_retries_resend_the_same_bytes_and_payload_id(
     assert response["_metadata"]["payload_id"] == posts[0].headers["X-Payload-ID"]
 
 
-async def test_retry_after_is_honoured(runtime: Any, main_client: str, wire: CorsMitm) -> None:
+def test_retry_after_is_honoured(interpreter: Any, main_client: str, wire: CorsMitm) -> None:
     wire.script(status=429, headers={"Retry-After": "1"})
-    timed = await runtime.call(
+    timed = interpreter.call(
         "client:create_timed", client_id=main_client, model="m", messages=MESSAGES, max_retries=1
     )
     assert timed["response"]["choices"][0]["message"]["content"] == PROMPT
@@ -307,22 +305,22 @@ async def test_retry_after_is_honoured(runtime: Any, main_client: str, wire: Cor
     assert second - first >= 0.95
 
 
-async def test_retries_exhausted_raise_the_last_error(
-    runtime: Any, main_client: str, wire: CorsMitm
+def test_retries_exhausted_raise_the_last_error(
+    interpreter: Any, main_client: str, wire: CorsMitm
 ) -> None:
     wire.script(times=3, status=503, headers={"Retry-After": "0"})
-    error = await runtime.call(
+    error = interpreter.call(
         "client:create_error", client_id=main_client, model="m", messages=MESSAGES
     )
     assert (error["class"], error["status_code"]) == ("ServiceUnavailableError", 503)
     assert len(wire.posts()) == 3
 
 
-async def test_a_timeout_is_an_api_timeout_error_and_aborts(
-    runtime: Any, main_client: str, wire: CorsMitm
+def test_a_timeout_is_an_api_timeout_error_and_aborts(
+    interpreter: Any, main_client: str, wire: CorsMitm
 ) -> None:
     wire.script(hang=20)
-    error = await runtime.call(
+    error = interpreter.call(
         "client:create_error",
         client_id=main_client,
         model="m",
@@ -336,46 +334,46 @@ async def test_a_timeout_is_an_api_timeout_error_and_aborts(
         None,
     )
     (held,) = wire.posts()
-    await _wait_for(lambda: held.aborted)
+    _wait_for(lambda: held.aborted)
 
 
-async def test_cancelling_the_task_aborts_the_request(
-    runtime: Any, main_client: str, wire: CorsMitm
+def test_cancelling_the_task_aborts_the_request(
+    interpreter: Any, main_client: str, wire: CorsMitm
 ) -> None:
     wire.script(hang=20)
-    await runtime.call(
+    interpreter.call(
         "client:start_create", task_id="t", client_id=main_client, model="m", messages=MESSAGES
     )
-    await _wait_for(lambda: len(wire.posts()) == 1)
+    _wait_for(lambda: len(wire.posts()) == 1)
     (held,) = wire.posts()
-    assert await runtime.call("client:cancel_task", task_id="t") == "CancelledError"
-    await _wait_for(lambda: held.aborted)
+    assert interpreter.call("client:cancel_task", task_id="t") == "CancelledError"
+    _wait_for(lambda: held.aborted)
     assert len(wire.posts()) == 1
 
 
-async def test_a_refused_connection_is_an_api_connection_error(runtime: Any) -> None:
+def test_a_refused_connection_is_an_api_connection_error(interpreter: Any) -> None:
     url = f"http://127.0.0.1:{_closed_port()}"
-    await runtime.call("client:make_client", client_id="refused", base_url=url, max_retries=0)
-    error = await runtime.call(
+    interpreter.call("client:make_client", client_id="refused", base_url=url, max_retries=0)
+    error = interpreter.call(
         "client:create_error", client_id="refused", model="m", messages=MESSAGES
     )
     assert (error["class"], error["is_connection_error"]) == ("APIConnectionError", True)
 
 
-async def test_a_redirect_is_not_followed(runtime: Any, main_client: str, wire: CorsMitm) -> None:
+def test_a_redirect_is_not_followed(interpreter: Any, main_client: str, wire: CorsMitm) -> None:
     wire.script(status=307, headers={"Location": "/elsewhere"})
-    error = await runtime.call(
+    error = interpreter.call(
         "client:create_error", client_id=main_client, model="m", messages=MESSAGES, max_retries=0
     )
     # fetch (redirect: "error") fails the request; httpx hands the 307 back as a status.
-    expected = "APIError" if runtime.name == "cpython" else "APIConnectionError"
+    expected = "APIError" if interpreter.name == "cpython" else "APIConnectionError"
     assert error["class"] == expected
     assert [seen.path for seen in wire.seen if "elsewhere" in seen.path] == []
 
 
-async def _refusal(runtime: Any, client_id: str) -> tuple[Any, Any, Any]:
+def _refusal(interpreter: Any, client_id: str) -> tuple[Any, Any, Any]:
     """What ``create()`` raised: its class, message and status code."""
-    error = await runtime.call(
+    error = interpreter.call(
         "client:create_error", client_id=client_id, model="m", messages=MESSAGES
     )
     return error["class"], error["message"], error["status_code"]
@@ -391,57 +389,57 @@ async def _refusal(runtime: Any, client_id: str) -> tuple[Any, Any, Any]:
         "not json",
     ],
 )
-async def test_tampered_answers_are_security_errors(
-    runtime: Any, main_client: str, wire: CorsMitm, attack: str
+def test_tampered_answers_are_security_errors(
+    interpreter: Any, main_client: str, wire: CorsMitm, attack: str
 ) -> None:
-    await runtime.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
+    interpreter.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
     wire.reset()
     wire.script(mutate=TAMPERING[attack])
-    assert await _refusal(runtime, main_client) == ("SecurityError", REJECTED, None)
+    assert _refusal(interpreter, main_client) == ("SecurityError", REJECTED, None)
     assert len(wire.posts()) == 1
 
 
-async def test_an_answer_swapped_between_requests_is_refused(
-    runtime: Any, main_client: str, wire: CorsMitm
+def test_an_answer_swapped_between_requests_is_refused(
+    interpreter: Any, main_client: str, wire: CorsMitm
 ) -> None:
-    await runtime.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
+    interpreter.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
     wire.swap_pairs = True
-    results = await runtime.call(
+    results = interpreter.call(
         "client:gather_creates", client_id=main_client, contents=["first", "second"], model="m"
     )
     assert [(r["class"], r["message"]) for r in results] == [("SecurityError", REJECTED)] * 2
 
 
-async def test_under_required_honest_answers_pass_and_forged_ones_are_refused(
-    runtime: Any, wire: CorsMitm
+def test_under_required_honest_answers_pass_and_forged_ones_are_refused(
+    interpreter: Any, wire: CorsMitm
 ) -> None:
     options = {"client_id": "required", "base_url": wire.url, "response_auth": "required"}
-    await runtime.call("client:make_client", **options)
-    answer = await runtime.call("client:create", client_id="required", model="m", messages=MESSAGES)
+    interpreter.call("client:make_client", **options)
+    answer = interpreter.call("client:create", client_id="required", model="m", messages=MESSAGES)
     assert answer["choices"][0]["message"]["content"] == PROMPT
     for mac, message in [(None, UNAUTHENTICATED), ("random", REJECTED), ("copied", REJECTED)]:
         wire.reset()
         wire.script(mutate=forge(wire, mac=mac))
-        assert await _refusal(runtime, "required") == ("SecurityError", message, None), mac
+        assert _refusal(interpreter, "required") == ("SecurityError", message, None), mac
         assert len(wire.posts()) == 1
 
 
-async def test_under_auto_a_wrong_mac_is_refused_and_a_missing_one_accepted(
-    runtime: Any, main_client: str, wire: CorsMitm
+def test_under_auto_a_wrong_mac_is_refused_and_a_missing_one_accepted(
+    interpreter: Any, main_client: str, wire: CorsMitm
 ) -> None:
     wire.script(mutate=forge(wire, mac="copied"))
-    assert await _refusal(runtime, main_client) == ("SecurityError", REJECTED, None)
+    assert _refusal(interpreter, main_client) == ("SecurityError", REJECTED, None)
     wire.script(mutate=forge(wire))  # the documented limit of "auto"
-    response = await runtime.call(
+    response = interpreter.call(
         "client:create", client_id=main_client, model="m", messages=MESSAGES
     )
     assert response["choices"][0]["message"]["content"] == FORGED
 
 
-async def test_the_clients_private_key_cannot_be_exported(runtime: Any, main_client: str) -> None:
-    if runtime.name == "cpython":
+def test_the_clients_private_key_cannot_be_exported(interpreter: Any, main_client: str) -> None:
+    if interpreter.name == "cpython":
         pytest.skip("a WebCrypto property: CPython keys are cryptography objects")
-    facts = await runtime.call("client:client_key_facts", client_id=main_client)
+    facts = interpreter.call("client:client_key_facts", client_id=main_client)
     assert (facts["class"], facts["type"], facts["extractable"]) == ("CryptoKey", "private", False)
     assert "exported" not in facts["exports"].values()
 
@@ -470,17 +468,17 @@ PAGE_SCRIPT_EXPORT = """async name => {
 }"""
 
 
-async def test_a_page_script_cannot_export_the_clients_private_key(
-    runtime: Any, main_client: str
+def test_a_page_script_cannot_export_the_clients_private_key(
+    interpreter: Any, main_client: str
 ) -> None:
-    if runtime.name != "chromium":
+    if interpreter.name != "chrome":
         pytest.skip("a page script exists only in the browser")
-    await runtime.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
+    interpreter.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
     name = "__stolen_nomyo_key"
-    assert await runtime.call("client:expose_client_key", client_id=main_client, name=name) == (
+    assert interpreter.call("client:expose_client_key", client_id=main_client, name=name) == (
         "CryptoKey"
     )
-    outcome = await runtime.page.evaluate(PAGE_SCRIPT_EXPORT, name)
+    outcome = interpreter.run_js(f"return await ({PAGE_SCRIPT_EXPORT})({name!r});")
     assert {k: outcome[k] for k in ("pkcs8", "jwk", "spki", "raw", "wrapKey")} == {
         "pkcs8": "InvalidAccessError",
         "jwk": "InvalidAccessError",
@@ -490,52 +488,50 @@ async def test_a_page_script_cannot_export_the_clients_private_key(
     }
     assert outcome["own_properties"] == [] and outcome["json"] == "{}"
     # The client goes on working after the attempt.
-    answer = await runtime.call(
-        "client:create", client_id=main_client, model="m", messages=MESSAGES
-    )
+    answer = interpreter.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
     assert answer
 
 
-async def test_key_rotation_under_concurrent_requests_loses_nothing(
-    runtime: Any, wire: CorsMitm, mitm_front: CorsMitm
+def test_key_rotation_under_concurrent_requests_loses_nothing(
+    interpreter: Any, wire: CorsMitm, mitm_front: CorsMitm
 ) -> None:
-    await runtime.call(
+    interpreter.call(
         "client:make_client", client_id="rotating", base_url=mitm_front.url, key_rotation_interval=1
     )
-    outcome = await runtime.call(
+    outcome = interpreter.call(
         "client:rotate_under_load", client_id="rotating", waves=4, per_wave=6
     )
     assert outcome["mismatches"] == []
     assert outcome["rotations"] >= 2
     assert len({headers["x-public-key"] for headers in wire.headers_of_posts()}) >= 2
-    await runtime.call("client:dispose", client_id="rotating")
+    interpreter.call("client:dispose", client_id="rotating")
 
 
-async def test_dispose_is_idempotent_and_final(
-    runtime: Any, wire: CorsMitm, mitm_front: CorsMitm
+def test_dispose_is_idempotent_and_final(
+    interpreter: Any, wire: CorsMitm, mitm_front: CorsMitm
 ) -> None:
-    await runtime.call("client:make_client", client_id="short", base_url=mitm_front.url)
-    await runtime.call("client:create", client_id="short", model="m", messages=MESSAGES)
-    facts = await runtime.call("client:dispose", client_id="short", model="m", messages=MESSAGES)
+    interpreter.call("client:make_client", client_id="short", base_url=mitm_front.url)
+    interpreter.call("client:create", client_id="short", model="m", messages=MESSAGES)
+    facts = interpreter.call("client:dispose", client_id="short", model="m", messages=MESSAGES)
     assert facts["keys_dropped"] is True
     assert facts["after"]["class"] == "ClientDisposedError" and facts["is_runtime_error"] is True
     assert len(wire.posts()) == 1
 
 
-async def test_async_with_disposes_on_exit(
-    runtime: Any, wire: CorsMitm, mitm_front: CorsMitm
+def test_async_with_disposes_on_exit(
+    interpreter: Any, wire: CorsMitm, mitm_front: CorsMitm
 ) -> None:
-    outcome = await runtime.call(
+    outcome = interpreter.call(
         "client:async_with_round_trip", base_url=mitm_front.url, content="hello from a page"
     )
     assert outcome == {"content": "hello from a page", "disposed": True}
 
 
-async def test_nothing_left_loopback(runtime: Any, main_client: str, wire: CorsMitm) -> None:
-    await runtime.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
-    urls = await runtime.network()
-    if runtime.name == "cpython":
-        pytest.skip("the network log is a Pyodide runtime's (fetch) record")
+def test_nothing_left_loopback(interpreter: Any, main_client: str, wire: CorsMitm) -> None:
+    interpreter.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
+    urls = interpreter.network()
+    if interpreter.name == "cpython":
+        pytest.skip("the network log is a Pyodide interpreter's (fetch) record")
     assert any(url.startswith(wire.url) for url in urls), urls
     outside = [url for url in urls if not is_loopback(url)]
     assert outside == []

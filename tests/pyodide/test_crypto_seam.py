@@ -1,4 +1,4 @@
-"""The crypto seam inside each runtime against independent test code.
+"""The crypto seam inside each interpreter against independent test code.
 
 Under Pyodide the backend is WebCrypto; the host seals and opens with
 ``cryptography`` written from protocol.md, so both directions prove the wire format.
@@ -18,12 +18,10 @@ from tests.support.keys import unknown_curve_pem
 from tests.unit import independent_crypto as ref
 from tests.unit.test_response_mac import VECTOR_IDS, VECTORS
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 PLAINTEXT = json.dumps(
     {"model": "m", "messages": [{"role": "user", "content": "Grüße, 東京 🚀"}]}, ensure_ascii=False
 ).encode()
-EXPECTED_BACKEND = {"cpython": "cryptography", "node": "webcrypto", "chromium": "webcrypto"}
+EXPECTED_BACKEND = {"cpython": "cryptography", "node": "webcrypto", "chrome": "webcrypto"}
 
 
 @pytest.fixture(scope="session")
@@ -32,20 +30,22 @@ def host_key() -> rsa.RSAPrivateKey:
 
 
 @pytest.fixture(scope="session")
-async def runtime_key(runtime: Any) -> dict[str, Any]:
-    return dict(await runtime.call("crypto:generate_key", key_id="main"), key_id="main")
+def interpreter_key(interpreter: Any) -> dict[str, Any]:
+    return dict(interpreter.call("crypto:generate_key", key_id="main"), key_id="main")
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-async def test_runtime_uses_its_own_backend(runtime: Any) -> None:
-    assert await runtime.call("crypto:backend_name") == EXPECTED_BACKEND[runtime.name]
+def test_interpreter_uses_its_own_backend(interpreter: Any) -> None:
+    assert interpreter.call("crypto:backend_name") == EXPECTED_BACKEND[interpreter.name]
 
 
-async def test_independent_code_opens_what_the_runtime_sealed(runtime: Any, host_key: Any) -> None:
-    envelope = await runtime.call(
+def test_independent_code_opens_what_the_interpreter_sealed(
+    interpreter: Any, host_key: Any
+) -> None:
+    envelope = interpreter.call(
         "crypto:seal_for", public_pem=ref.public_pem(host_key), plaintext_b64=_b64(PLAINTEXT)
     )
     assert set(envelope) == {
@@ -55,36 +55,38 @@ async def test_independent_code_opens_what_the_runtime_sealed(runtime: Any, host
     assert ref.open_envelope(envelope, host_key) == PLAINTEXT
 
 
-async def test_runtime_opens_what_independent_code_sealed(runtime: Any, runtime_key: dict) -> None:
-    envelope = ref.seal(PLAINTEXT, runtime_key["pem"])
-    opened = await runtime.call("crypto:open_envelope", key_id="main", envelope=envelope)
+def test_interpreter_opens_what_independent_code_sealed(
+    interpreter: Any, interpreter_key: dict
+) -> None:
+    envelope = ref.seal(PLAINTEXT, interpreter_key["pem"])
+    opened = interpreter.call("crypto:open_envelope", key_id="main", envelope=envelope)
     assert base64.b64decode(opened) == PLAINTEXT
 
 
-async def test_fixed_key_and_nonce_vector_opens(runtime: Any, runtime_key: dict) -> None:
+def test_fixed_key_and_nonce_vector_opens(interpreter: Any, interpreter_key: dict) -> None:
     envelope = ref.seal(
-        b'{"a":1}', runtime_key["pem"], key=bytes(range(32)), nonce=bytes(range(12))
+        b'{"a":1}', interpreter_key["pem"], key=bytes(range(32)), nonce=bytes(range(12))
     )
     # AES-256-GCM with this key and nonce: fixed ciphertext and tag (only the wrapped key varies).
     assert envelope["encrypted_payload"]["nonce"] == "AAECAwQFBgcICQoL"
-    opened = await runtime.call("crypto:open_envelope", key_id="main", envelope=envelope)
+    opened = interpreter.call("crypto:open_envelope", key_id="main", envelope=envelope)
     assert base64.b64decode(opened) == b'{"a":1}'
 
 
-async def test_generated_public_key_is_rsa_4096_with_its_spki_fingerprint(
-    runtime: Any, runtime_key: dict
+def test_generated_public_key_is_rsa_4096_with_its_spki_fingerprint(
+    interpreter: Any, interpreter_key: dict
 ) -> None:
-    public = serialization.load_pem_public_key(runtime_key["pem"].encode())
+    public = serialization.load_pem_public_key(interpreter_key["pem"].encode())
     assert isinstance(public, rsa.RSAPublicKey)
-    assert public.key_size == 4096 == runtime_key["bits"]
+    assert public.key_size == 4096 == interpreter_key["bits"]
     assert public.public_numbers().e == 65537
     der = public.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    assert runtime_key["fingerprint"] == ref_fingerprint(der)
+    assert interpreter_key["fingerprint"] == ref_fingerprint(der)
     # Same PEM layout as cryptography's, so X-Public-Key is byte-identical in form.
     assert (
-        runtime_key["pem"]
+        interpreter_key["pem"]
         == public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode()
@@ -98,33 +100,35 @@ def ref_fingerprint(der: bytes) -> str:
 
 
 @pytest.mark.parametrize("part", ["ciphertext", "tag", "nonce", "encrypted_aes_key"])
-async def test_a_flipped_bit_anywhere_is_one_opaque_error(
-    runtime: Any, runtime_key: dict, part: str
+def test_a_flipped_bit_anywhere_is_one_opaque_error(
+    interpreter: Any, interpreter_key: dict, part: str
 ) -> None:
-    envelope = ref.seal(PLAINTEXT, runtime_key["pem"])
+    envelope = ref.seal(PLAINTEXT, interpreter_key["pem"])
     holder = envelope if part == "encrypted_aes_key" else envelope["encrypted_payload"]
     raw = bytearray(base64.b64decode(holder[part]))
     raw[len(raw) // 2] ^= 0x01
     holder[part] = _b64(bytes(raw))
-    message = await runtime.call("crypto:open_refused", key_id="main", envelope=envelope)
+    message = interpreter.call("crypto:open_refused", key_id="main", envelope=envelope)
     assert message == "decryption failed"
 
 
-async def test_an_aes_128_key_is_refused(runtime: Any, runtime_key: dict) -> None:
-    envelope = ref.seal(PLAINTEXT, runtime_key["pem"], key=bytes(16))
-    message = await runtime.call("crypto:open_refused", key_id="main", envelope=envelope)
+def test_an_aes_128_key_is_refused(interpreter: Any, interpreter_key: dict) -> None:
+    envelope = ref.seal(PLAINTEXT, interpreter_key["pem"], key=bytes(16))
+    message = interpreter.call("crypto:open_refused", key_id="main", envelope=envelope)
     assert message == "decryption failed"
 
 
-async def test_an_envelope_for_another_key_is_refused(runtime: Any, host_key: Any) -> None:
-    await runtime.call("crypto:generate_key", key_id="other", bits=2048)
+def test_an_envelope_for_another_key_is_refused(interpreter: Any, host_key: Any) -> None:
+    interpreter.call("crypto:generate_key", key_id="other", bits=2048)
     envelope = ref.seal(PLAINTEXT, ref.public_pem(host_key))
-    assert await runtime.call("crypto:open_refused", key_id="other", envelope=envelope)
+    assert interpreter.call("crypto:open_refused", key_id="other", envelope=envelope)
 
 
 @pytest.mark.parametrize("size", [0, 1, 1 << 20])
-async def test_seal_and_open_in_the_runtime(runtime: Any, runtime_key: dict, size: int) -> None:
-    assert await runtime.call("crypto:seal_then_open_own", key_id="main", size=size) is True
+def test_seal_and_open_in_the_interpreter(
+    interpreter: Any, interpreter_key: dict, size: int
+) -> None:
+    assert interpreter.call("crypto:seal_then_open_own", key_id="main", size=size) is True
 
 
 def _pem(key: Any) -> str:
@@ -136,7 +140,7 @@ def _pem(key: Any) -> str:
 
 
 @pytest.mark.parametrize("kind", ["ec", "ec-unknown-curve", "rsa1024", "garbage"])
-async def test_server_keys_that_are_not_rsa_2048_plus_are_refused(runtime: Any, kind: str) -> None:
+def test_server_keys_that_are_not_rsa_2048_plus_are_refused(interpreter: Any, kind: str) -> None:
     if kind == "ec":
         pem = _pem(ec.generate_private_key(ec.SECP256R1()))
     elif kind == "ec-unknown-curve":
@@ -145,24 +149,24 @@ async def test_server_keys_that_are_not_rsa_2048_plus_are_refused(runtime: Any, 
         pem = _pem(rsa.generate_private_key(public_exponent=65537, key_size=1024))
     else:
         pem = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"
-    assert await runtime.call("crypto:load_refused", pem=pem)
+    assert interpreter.call("crypto:load_refused", pem=pem)
 
 
-async def test_a_server_key_imports_with_its_size_and_fingerprint(
-    runtime: Any, host_key: Any
+def test_a_server_key_imports_with_its_size_and_fingerprint(
+    interpreter: Any, host_key: Any
 ) -> None:
-    facts = await runtime.call("crypto:load_public_key", pem=ref.public_pem(host_key))
+    facts = interpreter.call("crypto:load_public_key", pem=ref.public_pem(host_key))
     der = host_key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     assert facts == {"bits": 4096, "fingerprint": ref_fingerprint(der)}
 
 
-async def test_the_private_key_is_a_non_extractable_crypto_key(
-    runtime: Any, runtime_key: dict
+def test_the_private_key_is_a_non_extractable_crypto_key(
+    interpreter: Any, interpreter_key: dict
 ) -> None:
-    facts = await runtime.call("crypto:private_key_facts", key_id="main")
-    if runtime.name == "cpython":
+    facts = interpreter.call("crypto:private_key_facts", key_id="main")
+    if interpreter.name == "cpython":
         pytest.skip("a WebCrypto property: CPython keys are cryptography objects")
     exports = facts.pop("exports")
     # Chromium names the refusal InvalidAccessError; Node.js InvalidAccessException.
@@ -180,17 +184,17 @@ async def test_the_private_key_is_a_non_extractable_crypto_key(
 
 
 @pytest.mark.parametrize(("key", "payload_id", "envelope", "mac"), VECTORS, ids=VECTOR_IDS)
-async def test_the_runtime_computes_and_verifies_the_response_mac_vectors(
-    runtime: Any, key: bytes, payload_id: str, envelope: dict[str, Any], mac: str
+def test_the_interpreter_computes_and_verifies_the_response_mac_vectors(
+    interpreter: Any, key: bytes, payload_id: str, envelope: dict[str, Any], mac: str
 ) -> None:
     args = {"key_b64": _b64(key), "payload_id": payload_id, "envelope": envelope}
-    assert await runtime.call("crypto:response_mac_of", **args) == mac
-    assert await runtime.call("crypto:response_mac_check", mac_b64=mac, **args) == "verified"
+    assert interpreter.call("crypto:response_mac_of", **args) == mac
+    assert interpreter.call("crypto:response_mac_check", mac_b64=mac, **args) == "verified"
 
 
 @pytest.mark.parametrize("change", ["mac", "payload_id", "key", "short-mac", "short-key"])
-async def test_a_response_mac_that_does_not_match_is_one_opaque_error(
-    runtime: Any, change: str
+def test_a_response_mac_that_does_not_match_is_one_opaque_error(
+    interpreter: Any, change: str
 ) -> None:
     key, payload_id, envelope, mac = VECTORS[0]
     args = {"key_b64": _b64(key), "payload_id": payload_id, "envelope": envelope, "mac_b64": mac}
@@ -206,11 +210,11 @@ async def test_a_response_mac_that_does_not_match_is_one_opaque_error(
         args["mac_b64"] = _b64(base64.b64decode(mac)[:31])
     else:
         args["key_b64"] = _b64(key[:16])
-    assert await runtime.call("crypto:response_mac_check", **args) == "decryption failed"
+    assert interpreter.call("crypto:response_mac_check", **args) == "decryption failed"
 
 
-async def test_seal_request_keeps_the_key_it_sealed_with(runtime: Any, host_key: Any) -> None:
-    result = await runtime.call(
+def test_seal_request_keeps_the_key_it_sealed_with(interpreter: Any, host_key: Any) -> None:
+    result = interpreter.call(
         "crypto:seal_request_for",
         public_pem=ref.public_pem(host_key),
         plaintext_b64=_b64(PLAINTEXT),

@@ -1,5 +1,5 @@
-"""The runtimes run the wheel built from this checkout, installed by micropip from the
-local build/pyodide/ lock, and nothing else came along."""
+"""The runtimes run this checkout's nomyo_web, loaded by name from the offline distribution's
+lock, and nothing else came along."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ from typing import Any
 import pytest
 
 from nomyo_web import __version__
-from tests.support.browser import StaticServer
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+from tests.pyodide.cases import environment
 
 
-async def test_the_checkouts_wheel_runs_and_pulled_no_dependency(runtime: Any) -> None:
-    facts = await runtime.call("environment:facts")
+def test_the_checkouts_code_runs_and_pulled_no_dependency(interpreter: Any) -> None:
+    facts = interpreter.call("environment:facts")
     assert facts["version"] == facts["distribution_version"] == __version__
-    if runtime.name == "cpython":
+    assert interpreter.call("environment:sources_digest") == environment.sources_digest()
+    if interpreter.name == "cpython":
         pytest.skip("the Pyodide install is what this checks")
     assert facts["platform"] == "emscripten" and facts["python"] == [3, 14]
     # cryptography and httpx are declared for sys_platform != "emscripten" only.
@@ -25,17 +24,15 @@ async def test_the_checkouts_wheel_runs_and_pulled_no_dependency(runtime: Any) -
         "httpx": False,
         "anyio": False,
         "cffi": False,
-        "micropip": True,
+        "micropip": False,
     }
 
 
-async def test_the_page_loaded_pyodide_and_the_wheel_from_the_local_build(
-    runtime: Any, page_server: StaticServer
+def test_the_page_loaded_pyodide_and_the_wheel_from_the_local_distribution(
+    interpreter: Any, page_origin: str
 ) -> None:
-    if runtime.name != "chromium":
+    if interpreter.name != "chrome":
         pytest.skip("the page's requests are Chromium's")
-    served = set(page_server.requests)
-    wheel = f"/pyodide/nomyo_web-{__version__}-py3-none-any.whl"
-    expected = {"/pyodide/pyodide.asm.wasm", "/pyodide/pyodide-lock.json", wheel}
-    assert expected <= served
-    assert "/pyodide/micropip-0.11.1-py3-none-any.whl" in served
+    loaded = set(interpreter.network())
+    wheel = f"{page_origin}/nomyo_web-{__version__}-py3-none-any.whl"
+    assert {f"{page_origin}/pyodide.asm.wasm", f"{page_origin}/pyodide-lock.json", wheel} <= loaded

@@ -27,6 +27,8 @@ from types import TracebackType
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
+from nomyo_router.testing.runtimes import QUIET_CHROMIUM_FLAGS
+
 __all__ = [
     "BUILD_PYODIDE",
     "CHROMIUM_ARGS",
@@ -41,15 +43,7 @@ __all__ = [
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_PYODIDE = REPO_ROOT / "build" / "pyodide"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = ["--no-sandbox", *QUIET_CHROMIUM_FLAGS]
 _MIME = {
     ".wasm": "application/wasm",
     ".mjs": "text/javascript",

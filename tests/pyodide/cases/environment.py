@@ -1,10 +1,12 @@
-"""Where a case runs: the interpreter, and what micropip installed."""
+"""Where a case runs: the interpreter, and what was installed there."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import importlib.util
 import sys
+from pathlib import Path
 from typing import Any
 
 import nomyo_web
@@ -22,3 +24,12 @@ def facts() -> dict[str, Any]:
             for name in ("cryptography", "httpx", "anyio", "cffi", "micropip")
         },
     }
+
+
+def sources_digest() -> str:
+    """SHA-256 over the path and bytes of every .py file of the imported nomyo_web."""
+    root = Path(nomyo_web.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,121 @@
+"""The interpreters the cases run in: CPython (this process) and pytest-pyodide's runtimes.
+
+    interpreter.call("client:create", client_id="main", model="m", messages=[...])
+    interpreter.name          # "cpython", "node" or "chrome"
+    interpreter.network()     # every URL the runtime asked for ([] on CPython)
+
+A Pyodide interpreter is a pytest-pyodide runner (``selenium_common``: Selenium with
+the system's chromedriver, or Node.js) made ready by the plugin's ``prepare``
+(network recorder, nomyo-web loaded by name from the offline distribution), with the
+cases copied into its file system; each call goes through ``in_pyodide.run_case``.
+The CPython interpreter runs the cases in an event loop of its own thread, so what a
+case starts (a client, a task) lives on between calls, as it does in Pyodide.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import contextlib
+import copy
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nomyo_router.testing.runtimes import network, prepare
+from tests.pyodide import cases
+
+__all__ = ["CPythonInterpreter", "PyodideInterpreter", "open_interpreter"]
+
+HERE = Path(__file__).resolve().parent
+CALL_TIMEOUT = 120.0
+_COPY_CASES = """
+import os, sys
+os.makedirs("/tmp/nomyo_cases/pyodide_cases", exist_ok=True)
+for name, source in {files!r}.items():
+    with open("/tmp/nomyo_cases/pyodide_cases/" + name, "w") as out:
+        out.write(source)
+sys.path.insert(0, "/tmp/nomyo_cases")
+"""
+
+
+class CPythonInterpreter:
+    """The cases in this process with the CPython backends (cryptography, httpx)."""
+
+    name = "cpython"
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def call(self, target: str, **kwargs: Any) -> Any:
+        future = asyncio.run_coroutine_threadsafe(cases.call(target, kwargs), self._loop)
+        return future.result(CALL_TIMEOUT)
+
+    def network(self) -> list[str]:
+        return []
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+class PyodideInterpreter:
+    """The cases inside one pytest-pyodide runner (``node`` or ``chrome``)."""
+
+    def __init__(self, runner: Any) -> None:
+        self.runner = runner
+        self.name: str = runner.browser
+        files = {path.name: path.read_text() for path in sorted((HERE / "cases").glob("*.py"))}
+        runner.run(_COPY_CASES.format(files=files))
+        from tests.pyodide.in_pyodide import run_case
+
+        self._run_case = run_case
+
+    def call(self, target: str, **kwargs: Any) -> Any:
+        return self._run_case(self.runner, target, kwargs)
+
+    def network(self) -> list[str]:
+        return network(self.runner)
+
+    def run_js(self, code: str) -> Any:
+        """Run JavaScript in the runtime (a page script, in Chromium); its return value."""
+        return self.runner.run_js(code)
+
+
+def _register_for_run_in_pyodide(path: Path) -> None:
+    """pytest-pyodide reads a ``run_in_pyodide`` function's source from the syntax trees it
+    keeps of the test modules it collected; in_pyodide.py is not one, so it is added the
+    same way (plain and with pytest's assertion rewriting)."""
+    from _pytest.assertion.rewrite import rewrite_asserts
+    from pytest_pyodide import hook
+
+    source = path.read_bytes()
+    tree = ast.parse(source, filename=str(path))
+    rewritten = copy.deepcopy(tree)
+    rewrite_asserts(rewritten, source, str(path), hook.REWRITE_CONFIG)
+    hook.ORIGINAL_MODULE_ASTS.setdefault(str(path), tree)
+    hook.REWRITTEN_MODULE_ASTS.setdefault(str(path), rewritten)
+
+
+@contextlib.contextmanager
+def open_interpreter(
+    name: str, request: pytest.FixtureRequest, web_server: Any, browsers: Any
+) -> Iterator[Any]:
+    """An interpreter for the session: ``cpython`` or a pytest-pyodide runtime by name."""
+    if name == "cpython":
+        interpreter = CPythonInterpreter()
+        try:
+            yield interpreter
+        finally:
+            interpreter.close()
+        return
+    from pytest_pyodide.fixture import selenium_common
+
+    _register_for_run_in_pyodide(HERE / "in_pyodide.py")
+    with selenium_common(request, name, web_server, browsers=browsers) as runner:
+        yield PyodideInterpreter(prepare(runner))
