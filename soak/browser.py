@@ -1,6 +1,6 @@
 """The load run with nomyo_web inside Pyodide in headless Chromium.
 
-The page is the Pyodide test harness (tests/pyodide/harness.html), served with
+The page is soak/web/pyodide.html (Pyodide with nomyo-web by micropip), served with
 build/pyodide/ from a loopback static server; the router allows that origin by
 CORS and forwards to the soak's stub upstream. Inside the page, N requests run
 at C in flight through one client, each with a fresh nonce in its prompt, and
@@ -28,7 +28,7 @@ from .processes import REPO_ROOT, StubProcess, free_port, rss_mib, start_router_
 __all__ = ["run_browser_load"]
 
 BUILD = REPO_ROOT / "build" / "pyodide"
-HARNESS = REPO_ROOT / "tests" / "pyodide"
+PAGE = REPO_ROOT / "soak" / "web"
 # Python objects may grow a little as caches fill; more than this after the warm-up
 # would be a leak per request (the run makes thousands).
 OBJECT_GROWTH_LIMIT = 5_000
@@ -99,7 +99,7 @@ async def run_browser_load(
     setup = _SETUP.replace("MARKER", MARKER)
     seen: list[str] = []
     with (
-        StaticServer({"/pyodide/": BUILD, "/": HARNESS}) as static,
+        StaticServer({"/pyodide/": BUILD, "/": PAGE}) as static,
         start_router_on(free_port(), key_file, stub.url, "--cors-origin", static.url) as router,
     ):
         async with chromium() as browser:
@@ -113,7 +113,7 @@ async def run_browser_load(
                 usage = await devtools.send("Runtime.getHeapUsage")
                 return round(float(usage["usedSize"]) / 2**20, 1)
 
-            await page.goto(static.url + "/harness.html")
+            await page.goto(static.url + "/pyodide.html")
             await page.evaluate("window.nomyoReady")
             run = "code => window.runPython(code)"
             await page.evaluate(run, f"ROUTER = {router.url!r}\n{setup}")

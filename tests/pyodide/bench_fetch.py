@@ -1,42 +1,25 @@
 """Measure js.fetch (FetchTransport) against pyodide.http.pyfetch inside Pyodide.
 
-    .venv/bin/python -m tests.pyodide.bench_fetch
+    .venv/bin/python -m pytest tests/pyodide/bench_fetch.py -s     # not part of the suite
 
-Starts a router (GET /pki/public_key, CORS for the page origin), then prints the
-median ms per request for each way under Node.js and in Chromium. Not a test:
-it asserts nothing about timings.
+Runs the case ``fetch_bench:compare`` (a GET of the router's public key, CORS for the
+page's origin) in each Pyodide runtime and prints the median ms per request for
+each way. Not a test of timings: it asserts none (pytest collects this file only
+when it is named, as above).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
+from typing import Any
 
-from tests.pyodide.runtimes import ChromiumPyodide, NodePyodide
-from tests.support.browser import BUILD_PYODIDE, StaticServer, chromium
-from tests.support.router import start_router
+import pytest
 
-HERE = BUILD_PYODIDE.parents[1] / "tests" / "pyodide"
-
-
-async def main() -> None:
-    with (
-        StaticServer({"/pyodide/": BUILD_PYODIDE, "/": HERE}) as pages,
-        start_router("--cors-origin", pages.url, "--upstream", "http://127.0.0.1:9") as router,
-    ):
-        url = router.url + "/pki/public_key"
-        node = await NodePyodide.start(BUILD_PYODIDE)
-        try:
-            print("node", json.dumps(await node.call("fetch_bench:compare", url=url)))
-        finally:
-            await node.close()
-        async with chromium() as browser:
-            page = await ChromiumPyodide.start(browser, pages.url)
-            try:
-                print("chromium", json.dumps(await page.call("fetch_bench:compare", url=url)))
-            finally:
-                await page.close()
+from tests.support.router import RouterProcess
 
 
-if __name__ == "__main__":
-    asyncio.run(main())
+def test_print_fetch_medians(interpreter: Any, cors_router: RouterProcess) -> None:
+    if interpreter.name == "cpython":
+        pytest.skip("fetch is Pyodide's")
+    medians = interpreter.call("fetch_bench:compare", url=cors_router.url + "/pki/public_key")
+    print(interpreter.name, json.dumps(medians))
