@@ -51,6 +51,8 @@ __all__ = [
     "EXPECTED_STATUS",
     "KINDS",
     "LARGE",
+    "RSS_GROWTH_LIMIT_MIB",
+    "WARMUP",
     "RefusalRequests",
     "RefusalSender",
     "plaintext_size",
@@ -60,6 +62,21 @@ KINDS = ("bad_key", "bad_base64", "undecryptable", "oversize")
 EXPECTED_STATUS = {"bad_key": 400, "bad_base64": 400, "undecryptable": 400, "oversize": 413}
 LARGE = MAX_PLAINTEXT_BYTES - 4096
 """Near the limit: its envelope is 13.3 MiB, just under ``MAX_ENVELOPE_BYTES``."""
+WARMUP = 40
+"""Refusals of each kind before memory is measured: two near the limit, six of 1 MiB."""
+RSS_GROWTH_LIMIT_MIB = 64.0
+"""How far the router's RSS may move over measured refusals (of one kind, or of all).
+
+Not zero, because the allocators keep what a near-limit refusal needed (about
+70 MiB above the idle router's 45: the 13.3 MiB body as chunks and joined, the
+envelope's JSON text, the 10 MiB ciphertext decoded and copied for AES-GCM)
+and lay it out anew each time: after the warm-up a router that keeps nothing
+still moves in steps of about 20 MiB (measured over 1,000 of each kind: 18 MiB,
+30 with both cores busy elsewhere, 42 with half this warm-up; a new worker
+thread for the RSA work brings its own malloc arena). Small enough to catch a
+leak of any size: the old one kept 27 to 80 MiB per near-limit refusal and
+about 100 KiB per small one, so three near-limit or 700 small refusals pass it.
+"""
 _BAD_KEY_HEADER = encode_public_key_header(
     "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n"
 )
