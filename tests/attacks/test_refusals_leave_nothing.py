@@ -21,6 +21,7 @@ import json
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -58,6 +59,9 @@ both cores kept busy by other processes. The old leak: over 200 MiB.
 """
 ABORT_MIB = 2 * GROWTH_LIMIT_MIB
 """Stop sending at once past this: a leak is proven, and the machine is shared."""
+API_KEY = "refusal-test-key"
+REUSED_ID = "refusal-reused-id"
+"""The payload id of the in-process app's one answered request; reusing it is a 409."""
 _backend = PycaBackend()
 
 
@@ -73,9 +77,10 @@ def router_rss_mib(pid: int) -> float:
 # -- in process: each refusal's problem is its own, and gone with its answer -------------
 
 
-def _in_process_app(**config: Any) -> tuple[Starlette, list[weakref.ref[HTTPProblem]]]:
+def _in_process_app(
+    upstream: str, **config: Any
+) -> tuple[Starlette, UpstreamEngine, list[weakref.ref[HTTPProblem]]]:
     """The real app; its problem handler also notes a weak reference to each problem."""
-    upstream = "http://127.0.0.1:9"  # never reached: every request here is refused
     engine = UpstreamEngine(upstream, None, 5.0)
     keys = ServerKeys(shared_private_key(), None, 300.0)
     app = build_app(RouterConfig(upstream=upstream, **config), keys, engine)
@@ -89,7 +94,7 @@ def _in_process_app(**config: Any) -> tuple[Starlette, list[weakref.ref[HTTPProb
         return response
 
     app.exception_handlers[HTTPProblem] = noting
-    return app, problems
+    return app, engine, problems
 
 
 def _sealed(plaintext: bytes) -> bytes:
@@ -97,7 +102,8 @@ def _sealed(plaintext: bytes) -> bytes:
 
 
 def _chat(model: str) -> bytes:
-    return json.dumps({"model": model, "messages": [{"role": "user", "content": "x"}]}).encode()
+    message = {"role": "user", "content": f"refusal test {uuid.uuid4()}"}
+    return json.dumps({"model": model, "messages": [message]}).encode()
 
 
 @pytest.fixture
@@ -111,55 +117,80 @@ def gc_off() -> Iterator[None]:
         gc.enable()
 
 
-@pytest.fixture
-async def guarded_app() -> AsyncIterator[tuple[httpx.AsyncClient, list[Any]]]:
-    app, problems = _in_process_app(
-        api_keys=["refusal-test-key"], tier_models={"high": frozenset({"allowed"})}
-    )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://router.test") as http:
-        yield http, problems
+@dataclass
+class _Guarded:
+    """The in-process app, with an API key and a tier rule, in front of the session's stub."""
 
+    http: httpx.AsyncClient
+    problems: list[weakref.ref[HTTPProblem]]
+    stub: StubUpstream
+    requests: RefusalRequests
 
-def _extra_refusals(requests: RefusalRequests) -> dict[str, Callable[[], tuple[dict, bytes]]]:
-    """Refusals past decryption and policy ones, as (headers, body) builders."""
-
-    def headers(**extra: str) -> dict[str, str]:
+    def headers(self, **extra: str) -> dict[str, str]:
         return {
+            "Authorization": f"Bearer {API_KEY}",
             "X-Payload-ID": f"refusal-{uuid.uuid4()}",
-            "X-Public-Key": requests.client_header,
+            "X-Public-Key": self.requests.client_header,
             **extra,
         }
 
-    return {
-        "not_a_chat_request": lambda: (headers(), _sealed(b'{"model": "m", "messages": 7')),
-        "tier_forbids_model": lambda: (headers(**{"X-Security-Tier": "high"}), _sealed(_chat("m"))),
-        "missing_payload_id": lambda: ({"X-Public-Key": requests.client_header}, b"{}"),
-        "bad_json_envelope": lambda: (headers(), b'{"version": "1.0", '),
-    }
+    def refusals(self) -> dict[str, tuple[int, Callable[[], tuple[dict[str, str], bytes]]]]:
+        """Every kind of refusal: its status, and a builder of (headers, body)."""
+
+        def known(kind: str) -> Callable[[], tuple[dict[str, str], bytes]]:
+            return lambda: self._authorized(*self.requests.build(kind, 1))
+
+        def upstream_fails() -> tuple[dict[str, str], bytes]:
+            self.stub.push(status=500)
+            return self.headers(), _sealed(_chat("m"))
+
+        kinds = {kind: (EXPECTED_STATUS[kind], known(kind)) for kind in KINDS}
+        high = {"X-Security-Tier": "high"}
+        return kinds | {
+            "bad_json_envelope": (400, lambda: (self.headers(), b'{"version": "1.0", ')),
+            "not_a_chat_request": (400, lambda: (self.headers(), _sealed(b'{"model": 7'))),
+            "missing_payload_id": (400, lambda: self._authorized({}, b"{}")),
+            "wrong_api_key": (401, lambda: (self.headers(Authorization="Bearer wrong"), b"{}")),
+            "tier_forbids_model": (403, lambda: (self.headers(**high), _sealed(_chat("m")))),
+            "payload_id_reused": (
+                409,
+                lambda: (self.headers(**{"X-Payload-ID": REUSED_ID}), _sealed(_chat("m"))),
+            ),
+            "upstream_fails": (502, upstream_fails),
+        }
+
+    @staticmethod
+    def _authorized(headers: dict[str, str], body: bytes) -> tuple[dict[str, str], bytes]:
+        return {"Authorization": f"Bearer {API_KEY}", **headers}, body
+
+
+@pytest.fixture
+async def guarded(stub_upstream: StubUpstream) -> AsyncIterator[_Guarded]:
+    app, engine, problems = _in_process_app(
+        stub_upstream.url, api_keys=[API_KEY], tier_models={"high": frozenset({"allowed"})}
+    )
+    await engine.start()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://router.test") as http:
+        yield _Guarded(http, problems, stub_upstream, RefusalRequests(shared_private_key().public))
+    await engine.aclose()
 
 
 async def test_every_refusal_raises_its_own_problem_and_frees_it_with_the_answer(
-    guarded_app: tuple[httpx.AsyncClient, list[weakref.ref[HTTPProblem]]], gc_off: None
+    guarded: _Guarded, gc_off: None
 ) -> None:
-    http, problems = guarded_app
-    requests = RefusalRequests(shared_private_key().public)
-    builders: dict[str, Callable[[], tuple[dict, bytes]]] = {
-        kind: (lambda kind=kind: requests.build(kind, 1)) for kind in KINDS
-    }
-    builders.update(_extra_refusals(requests))
-    auth = {"Authorization": "Bearer refusal-test-key"}
-    builders["wrong_api_key"] = lambda: ({"Authorization": "Bearer wrong-key-0"}, b"{}")
-    for kind, build in builders.items():
+    first = guarded.headers(**{"X-Payload-ID": REUSED_ID})
+    answered = await guarded.http.post(
+        PATH_SECURE_COMPLETION, content=_sealed(_chat("m")), headers=first
+    )
+    assert answered.status_code == 200 and guarded.problems == []
+    for kind, (status, build) in guarded.refusals().items():
         for attempt in range(3):
             headers, body = build()
-            extra = {} if "Authorization" in headers else auth
-            answer = await http.post(
-                PATH_SECURE_COMPLETION, content=body, headers={**extra, **headers}
-            )
-            assert 400 <= answer.status_code < 500, (kind, answer.status_code, answer.text)
-            assert len(problems) == 1, f"{kind} #{attempt}: not one problem per refusal"
-            problem = problems.pop()
+            answer = await guarded.http.post(PATH_SECURE_COMPLETION, content=body, headers=headers)
+            assert answer.status_code == status, (kind, answer.status_code, answer.text)
+            assert len(guarded.problems) == 1, f"{kind} #{attempt}: not one problem per refusal"
+            problem = guarded.problems.pop()
             assert problem() is None, (
                 f"{kind} #{attempt}: its problem outlived its answer "
                 f"(a shared instance, or a reference cycle through its frames)"
@@ -167,7 +198,7 @@ async def test_every_refusal_raises_its_own_problem_and_frees_it_with_the_answer
 
 
 async def test_a_rate_limited_refusal_is_freed_with_its_answer(gc_off: None) -> None:
-    app, problems = _in_process_app(rate_limit=1)
+    app, _, problems = _in_process_app("http://127.0.0.1:9", rate_limit=1)  # never reached
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://router.test") as http:
         statuses = [
