@@ -34,6 +34,8 @@ from .refusals import run_refusals
 from .report import write_report
 
 RESULTS = Path(__file__).resolve().parent / "results"
+PARTS = ("load", "faults", "refusals", "browser", "fuzz", "coverage_fuzz")
+"""What a run is made of, in the order they run; ``--only`` picks some."""
 STEADY_RSS_GROWTH_LIMIT_MIB = 2.0
 """Full run: RSS growth allowed over the 10,000 measured requests, after the warm-up."""
 RSS_GROWTH_LIMIT_MIB = 24.0
@@ -119,9 +121,6 @@ def _coverage_fuzz(cases: int, limit: float) -> dict[str, Any]:
     targets = {target: run_atheris(target, cases, limit) for target in COVERAGE_TARGETS}
     passed = all(part["passed"] for part in targets.values())
     return {"skipped": None, "targets": targets, "passed": passed}
-
-
-PARTS = ("load", "faults", "refusals", "browser", "fuzz", "coverage_fuzz")
 
 
 async def _stub_parts(args: argparse.Namespace, report: dict[str, Any]) -> None:
