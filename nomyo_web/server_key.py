@@ -78,11 +78,13 @@ class ServerKeyCache:
 
     async def _import(self, body: bytes) -> PublicKeyHandle:
         if len(body) > MAX_PEM_BYTES:
-            raise SecurityError("the server's public key is not a valid RSA public key")
+            raise SecurityError("the server's public key is refused: it is too large")
         try:
             key = await self._crypto.load_public_key(body.decode("ascii").strip() + "\n")
-        except (KeyFormatError, UnicodeDecodeError):
-            raise SecurityError("the server's public key is not a valid RSA public key") from None
+        except UnicodeDecodeError:
+            raise SecurityError("the server's public key is refused: not ASCII PEM") from None
+        except KeyFormatError as exc:
+            raise SecurityError(f"the server's public key is refused: {exc}") from None
         if self._pin is not None and key.fingerprint != self._pin:
             raise SecurityError("the server's public key does not match server_key_fingerprint")
         return key

@@ -42,6 +42,13 @@ from .response_mac import (
     response_mac_info,
     response_mac_input,
 )
+from .rsa_key import (
+    PublicKeyError,
+    RsaPublicNumbers,
+    check_rsa_spki,
+    read_rsa_spki,
+    rsa_public_key_problem,
+)
 from .tiers import SECURITY_TIERS, is_security_tier
 
 __all__ = [
@@ -69,15 +76,20 @@ __all__ = [
     "TAG_BYTES",
     "EnvelopeFormatError",
     "ParsedEnvelope",
+    "PublicKeyError",
     "ResponseAuth",
+    "RsaPublicNumbers",
     "SealedMessage",
     "build_envelope",
+    "check_rsa_spki",
     "decode_public_key_header",
     "encode_public_key_header",
     "is_response_auth",
     "is_security_tier",
     "parse_envelope",
+    "read_rsa_spki",
     "response_mac_chunks",
     "response_mac_info",
     "response_mac_input",
+    "rsa_public_key_problem",
 ]
