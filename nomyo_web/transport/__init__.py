@@ -6,7 +6,8 @@
 
 A transport sends one request and returns one response: no retries, no
 status interpretation, no keys. It raises ``TransportError`` when no HTTP
-answer arrived and ``TransportTimeout`` when the attempt ran out of time;
+answer arrived and ``TransportTimeout`` when the attempt -- connecting,
+sending, and reading the whole body -- ran out of time;
 ``asyncio.CancelledError`` passes through after the request is aborted.
 """
 

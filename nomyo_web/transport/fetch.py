@@ -9,11 +9,16 @@ options, without a ``Request`` object and a second signal per call.
 Each attempt gets its own ``AbortController``. The timeout is
 ``AbortSignal.timeout`` combined with it through ``AbortSignal.any``, so no
 Python timer is left pending (a pending timer would keep Node.js alive) and
-the body read is aborted too. Cancelling the awaiting task aborts the request.
+the body read is aborted too. Both signals are held until the attempt ends:
+Node.js references them only weakly, and a collected timeout never fires.
+Cancelling the awaiting task aborts the request.
 
 Only the request's own headers are sent, the cache and cookies are not used
 (``cache: "no-store"``, ``credentials: "omit"``), and a redirect is an error:
-an envelope must never be re-sent somewhere else.
+an envelope must never be re-sent somewhere else. It is refused here, from
+``redirect: "manual"``, not by ``redirect: "error"``: under Node.js 20 a
+request made with ``"error"`` loses its abort signal once the garbage
+collector runs, so neither its timeout nor a cancellation could stop it.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ class FetchTransport:
             "headers": js_object(request.headers),
             "cache": "no-store",
             "credentials": "omit",
-            "redirect": "error",
+            "redirect": "manual",
             "signal": signal,
         }
         if request.content is not None:
@@ -58,11 +63,18 @@ class FetchTransport:
 
         controller = js.AbortController.new()
         signal = controller.signal
+        deadline = None
         if request.timeout is not None:
             timeout_ms = max(1, round(request.timeout * 1000))
-            signal = js.AbortSignal.any(js_array([signal, js.AbortSignal.timeout(timeout_ms)]))
+            # Held (by this proxy) until the attempt ends: Node.js's timer keeps only a weak
+            # reference to its signal, and AbortSignal.any another; a collected one never fires.
+            deadline = js.AbortSignal.timeout(timeout_ms)
+            signal = js.AbortSignal.any(js_array([signal, deadline]))
         try:
             answer = await self._fetch(request.url, self._init(request, signal))
+            if _is_redirect(answer):
+                controller.abort()
+                raise TransportError("redirect refused: an envelope is never sent elsewhere")
             body = py_bytes(await answer.arrayBuffer())
         except asyncio.CancelledError:
             controller.abort()
@@ -71,6 +83,8 @@ class FetchTransport:
             if getattr(exc, "name", "") == "TimeoutError":
                 raise TransportTimeout(_timeout_message(request)) from None
             raise TransportError(f"{getattr(exc, 'name', 'Error')}: fetch failed") from None
+        finally:
+            del deadline, signal
         headers = js.Object.fromEntries(answer.headers).to_py()
         return Response(
             int(answer.status), {str(k).lower(): str(v) for k, v in headers.items()}, body
@@ -78,3 +92,8 @@ class FetchTransport:
 
     async def aclose(self) -> None:
         """Nothing to close: the browser owns the connections."""
+
+
+def _is_redirect(answer: Any) -> bool:
+    """A 3xx (Node.js) or the opaque redirect a browser hands back for ``redirect: "manual"``."""
+    return str(answer.type) == "opaqueredirect" or 300 <= int(answer.status) < 400

@@ -3,10 +3,15 @@
 Keep-alive connections are reused across calls; the official client opens a
 new ``AsyncClient`` per request. TLS certificates are verified (httpx's
 default); ``verify`` takes what httpx takes, for a private CA in tests.
+
+httpx's own timeouts bound each step (connect, each read, each write), so a
+server that drips its body a byte at a time would never trip them: one
+deadline (``asyncio.timeout``) covers the whole attempt, body included.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from typing import Any
 
@@ -46,17 +51,21 @@ class HttpxTransport:
 
     async def handle_async_request(self, request: Request) -> Response:
         try:
-            answer = await self._client.request(
-                request.method,
-                request.url,
-                headers=dict(request.headers),
-                content=request.content,
-                timeout=httpx.Timeout(request.timeout),
-            )
-        except httpx.TimeoutException as exc:
+            async with asyncio.timeout(request.timeout):
+                return await self._attempt(request)
+        except (TimeoutError, httpx.TimeoutException) as exc:
             raise TransportTimeout(f"request timed out after {request.timeout} s") from exc
         except (httpx.TransportError, httpx.StreamError) as exc:
             raise TransportError(f"{type(exc).__name__}: connection failed") from exc
+
+    async def _attempt(self, request: Request) -> Response:
+        answer = await self._client.request(
+            request.method,
+            request.url,
+            headers=dict(request.headers),
+            content=request.content,
+            timeout=httpx.Timeout(request.timeout),
+        )
         headers = {name.lower(): value for name, value in answer.headers.items()}
         return Response(answer.status_code, headers, answer.content)
 
