@@ -14,10 +14,9 @@ from collections.abc import Awaitable, Callable
 
 from .crypto import CryptoBackend, KeyFormatError, PublicKeyHandle
 from .errors import InvalidParameterError, SecurityError
+from .protocol import MAX_PUBLIC_KEY_BYTES
 
 __all__ = ["ServerKeyCache", "normalise_fingerprint"]
-
-MAX_PEM_BYTES = 16_384
 
 
 def normalise_fingerprint(value: str | None) -> str | None:
@@ -77,7 +76,7 @@ class ServerKeyCache:
             self._pending = None
 
     async def _import(self, body: bytes) -> PublicKeyHandle:
-        if len(body) > MAX_PEM_BYTES:
+        if len(body) > MAX_PUBLIC_KEY_BYTES:
             raise SecurityError("the server's public key is refused: it is too large")
         try:
             key = await self._crypto.load_public_key(body.decode("ascii").strip() + "\n")

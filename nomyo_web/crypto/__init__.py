@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..protocol import PublicKeyError, SealedMessage, check_rsa_spki
+from ..protocol import MAX_PUBLIC_KEY_BYTES, PublicKeyError, SealedMessage, check_rsa_spki
 
 __all__ = [
     "CryptoBackend",
@@ -129,7 +129,7 @@ _PEM_RE = re.compile(
 
 def pem_to_der(pem: str) -> bytes:
     """The DER inside one ``PUBLIC KEY`` PEM block; raises KeyFormatError."""
-    if not isinstance(pem, str) or len(pem) > 16_384:
+    if not isinstance(pem, str) or len(pem) > MAX_PUBLIC_KEY_BYTES:
         raise KeyFormatError("not a PEM public key")
     match = _PEM_RE.fullmatch(pem.strip())
     if match is None:

@@ -30,7 +30,13 @@ from .headers import (
     decode_public_key_header,
     encode_public_key_header,
 )
-from .limits import MAX_ENVELOPE_BYTES, MAX_PLAINTEXT_BYTES
+from .limits import (
+    MAX_ANSWER_BYTES,
+    MAX_ENVELOPE_BYTES,
+    MAX_ERROR_BODY_BYTES,
+    MAX_PLAINTEXT_BYTES,
+    MAX_PUBLIC_KEY_BYTES,
+)
 from .response_mac import (
     RESPONSE_AUTH_LABEL,
     RESPONSE_AUTH_MODES,
@@ -59,8 +65,11 @@ __all__ = [
     "HEADER_PUBLIC_KEY",
     "HEADER_SECURITY_TIER",
     "KEY_ALGORITHM",
+    "MAX_ANSWER_BYTES",
     "MAX_ENVELOPE_BYTES",
+    "MAX_ERROR_BODY_BYTES",
     "MAX_PLAINTEXT_BYTES",
+    "MAX_PUBLIC_KEY_BYTES",
     "MAX_RSA_BITS",
     "MIN_RSA_BITS",
     "NONCE_BYTES",

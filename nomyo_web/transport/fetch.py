@@ -13,6 +13,12 @@ the body read is aborted too. Both signals are held until the attempt ends:
 Node.js references them only weakly, and a collected timeout never fires.
 Cancelling the awaiting task aborts the request.
 
+The body is read from its stream reader with a running count: a ``200``
+whose ``Content-Length`` or bytes pass ``max_body_bytes`` is cancelled and
+aborted there (``TransportBodyTooLarge``); another status's body is cut at
+``max_error_body_bytes``. The chunks stay in JavaScript and cross into Python
+once, joined.
+
 Only the request's own headers are sent, the cache and cookies are not used
 (``cache: "no-store"``, ``credentials: "omit"``), and a redirect is an error:
 an envelope must never be re-sent somewhere else. It is refused here, from
@@ -26,7 +32,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from . import Request, Response, TransportError, TransportTimeout
+from . import (
+    Request,
+    Response,
+    TransportBodyTooLarge,
+    TransportError,
+    TransportTimeout,
+    body_limit,
+)
 
 __all__ = ["FetchTransport"]
 
@@ -59,7 +72,7 @@ class FetchTransport:
         return js_object(options)
 
     async def handle_async_request(self, request: Request) -> Response:
-        from .._js import JsException, js, js_array, py_bytes
+        from .._js import JsException, js, js_array
 
         controller = js.AbortController.new()
         signal = controller.signal
@@ -75,8 +88,8 @@ class FetchTransport:
             if _is_redirect(answer):
                 controller.abort()
                 raise TransportError("redirect refused: an envelope is never sent elsewhere")
-            body = py_bytes(await answer.arrayBuffer())
-        except asyncio.CancelledError:
+            body = await _read_body(answer, request)
+        except (asyncio.CancelledError, TransportBodyTooLarge):
             controller.abort()
             raise
         except JsException as exc:
@@ -97,3 +110,51 @@ class FetchTransport:
 def _is_redirect(answer: Any) -> bool:
     """A 3xx (Node.js) or the opaque redirect a browser hands back for ``redirect: "manual"``."""
     return str(answer.type) == "opaqueredirect" or 300 <= int(answer.status) < 400
+
+
+async def _read_body(answer: Any, request: Request) -> bytes:
+    """The body within its limit, read chunk by chunk; the reader is cancelled past it."""
+    from .._js import py_bytes
+
+    limit, strict = body_limit(request, int(answer.status))
+    if limit is None:
+        return py_bytes(await answer.arrayBuffer())
+    if strict and _declared_length(answer) > limit:
+        raise TransportBodyTooLarge(int(answer.status), limit)
+    if answer.body is None:
+        return b""
+    reader = answer.body.getReader()
+    chunks: list[Any] = []
+    size = 0
+    while not (step := await reader.read()).done:
+        chunk = step.value
+        if size + int(chunk.length) > limit:
+            await reader.cancel()
+            if strict:
+                raise TransportBodyTooLarge(int(answer.status), limit)
+            chunks.append(chunk.subarray(0, limit - size))
+            size = limit
+            break
+        chunks.append(chunk)
+        size += int(chunk.length)
+    return _joined(chunks, size)
+
+
+def _joined(chunks: list[Any], size: int) -> bytes:
+    """One copy of the JavaScript chunks into one ``Uint8Array``, then one into Python."""
+    from .._js import js, py_bytes
+
+    whole = js.Uint8Array.new(size)
+    offset = 0
+    for chunk in chunks:
+        whole.set(chunk, offset)
+        offset += int(chunk.length)
+    return py_bytes(whole)
+
+
+def _declared_length(answer: Any) -> int:
+    """The Content-Length the server announced (0 when absent, unreadable or not exposed)."""
+    try:
+        return int(answer.headers.get("content-length") or 0)
+    except ValueError:
+        return 0
