@@ -65,6 +65,9 @@ class HttpxTransport:
             raise TransportTimeout(f"request timed out after {request.timeout} s") from exc
         except (httpx.TransportError, httpx.StreamError) as exc:
             raise TransportError(f"{type(exc).__name__}: connection failed") from exc
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            # The options refuse such URLs first; this net catches what httpx's IDNA adds.
+            raise TransportError(f"{type(exc).__name__}: the URL was refused") from None
 
     async def _attempt(self, request: Request) -> Response:
         async with self._client.stream(
