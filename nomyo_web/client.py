@@ -212,7 +212,7 @@ class SecureChatCompletion:
                 )
                 return response.content
 
-            cache = ServerKeyCache(self._crypto, fetch_pem, self._pin)
+            cache = ServerKeyCache(self._crypto, fetch_pem, self._pin, opts.base_url, self._logger)
             self._server_keys[opts.base_url] = cache
         return cache
 
