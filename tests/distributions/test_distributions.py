@@ -26,8 +26,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
 from nomyo_web import __version__
-from tests.support.keys import shared_server_key_file
-from tests.support.router import REPO_ROOT, RouterProcess
+from tests.support.router import REPO_ROOT, RouterProcess, start_router
 
 SERVER_MODULES = {"nomyo_router", "starlette", "uvicorn", "llama_cpp", "redis"}
 SERVER_DISTRIBUTIONS = {"nomyo-router", "starlette", "uvicorn", "llama-cpp-python", "redis"}
@@ -188,27 +187,10 @@ def test_the_client_installed_alone_brings_no_server(client_only: Path, tmp_path
 @pytest.fixture
 def installed_router(with_router: Path, tmp_path: Path) -> Iterator[RouterProcess]:
     """The installed ``nomyo-router`` command, started outside the checkout."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    flags = ["--host", "127.0.0.1", "--port", "0", "--upstream", "http://127.0.0.1:9"]
-    command = [
-        str(with_router / "nomyo-router"),
-        *flags,
-        "--key-file",
-        str(shared_server_key_file()),
-    ]
-    proc = subprocess.Popen(
-        command,
-        cwd=tmp_path,
-        env={**env, "PYTHONUNBUFFERED": "1"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        bufsize=1,
-    )
-    router = RouterProcess(proc)
-    router.wait_ready(60)
-    with router:
+    program = [str(with_router / "nomyo-router")]
+    outside = {"PYTHONPATH": "", "VIRTUAL_ENV": ""}  # empty: nothing of the checkout's
+    flags = ("--upstream", "http://127.0.0.1:9")
+    with start_router(*flags, program=program, cwd=tmp_path, env=outside) as router:
         yield router
 
 

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -169,9 +169,18 @@ def _has_flag(flags: tuple[str, ...], name: str) -> bool:
 
 
 def start_router(
-    *flags: str, env: Mapping[str, str] | None = None, timeout: float = 60.0, module: str = ROUTER
+    *flags: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+    module: str = ROUTER,
+    program: Sequence[str] | None = None,
+    cwd: Path = REPO_ROOT,
 ) -> RouterProcess:
-    """Start ``python -m module *flags`` (the router) and wait for its listening line."""
+    """Start ``python -m module *flags`` (the router) and wait for its listening line.
+
+    ``program`` replaces ``python -m module`` (e.g. an installed ``nomyo-router``);
+    ``env`` adds to this process's environment.
+    """
     args = list(flags)
     if not _has_flag(flags, "--host"):
         args += ["--host", "127.0.0.1"]
@@ -184,8 +193,8 @@ def start_router(
     child_env["PYTHONUNBUFFERED"] = "1"
     child_env.update(env or {})
     proc = subprocess.Popen(
-        [sys.executable, "-m", module, *args],
-        cwd=REPO_ROOT,
+        [*(program or (sys.executable, "-m", module)), *args],
+        cwd=cwd,
         env=child_env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
