@@ -34,7 +34,13 @@ from .request_log import RequestLogMiddleware
 from .secure_completion import SecureCompletion
 from .server_key import ServerKeys
 
-__all__ = ["EngineUnavailableError", "build_app", "build_engine"]
+__all__ = [
+    "EngineUnavailableError",
+    "build_app",
+    "build_engine",
+    "exception_handlers",
+    "json_response",
+]
 
 logger = logging.getLogger("nomyo_web.router")
 
@@ -74,7 +80,7 @@ def _reloading_on_sighup(keys: ServerKeys) -> Iterator[None]:
         loop.remove_signal_handler(signal.SIGHUP)
 
 
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         json.dumps(value).encode(), status, headers=headers, media_type="application/json"
     )
@@ -82,7 +88,7 @@ def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return _json({"detail": exc.detail}, exc.status_code, dict(exc.headers or {}))
+    return json_response({"detail": exc.detail}, exc.status_code, dict(exc.headers or {}))
 
 
 async def _problem(request: Request, exc: Exception) -> Response:
@@ -92,7 +98,12 @@ async def _problem(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.error("unexpected %s while answering %s", type(exc).__name__, request.url.path)
-    return _json({"detail": "Internal server error"}, 500)
+    return json_response({"detail": "Internal server error"}, 500)
+
+
+def exception_handlers() -> dict[Any, Any]:
+    """Every error as JSON ``{"detail": ...}``; the unexpected as a bare 500, logged by type."""
+    return {HTTPException: _http_exception, HTTPProblem: _problem, Exception: _unexpected}
 
 
 def build_app(
@@ -125,9 +136,9 @@ def build_app(
 
     async def healthz(request: Request) -> Response:
         if engine.ready:
-            return _json({"status": "ok", "ready": True, "engine": engine.name})
+            return json_response({"status": "ok", "ready": True, "engine": engine.name})
         body = {"detail": "Model is loading", "status": "loading", "ready": False}
-        return _json({**body, "engine": engine.name}, 503, {"Retry-After": "5"})
+        return json_response({**body, "engine": engine.name}, 503, {"Retry-After": "5"})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -149,10 +160,6 @@ def build_app(
             Middleware(RequestLogMiddleware),
             Middleware(CorsMiddleware, origins=config.cors_origins),
         ],
-        exception_handlers={
-            HTTPException: _http_exception,
-            HTTPProblem: _problem,
-            Exception: _unexpected,
-        },
+        exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
