@@ -6,31 +6,27 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from .config import RouterConfig, default_model_path
-from .flags import API_KEYS_ENV, WEB_MOUNTS, build_parser
+from .flags import API_KEYS_ENV, build_parser
 from .policy.tiers import parse_tier_models
+from .relay.settings import UPSTREAM_API_KEY_ENV, check_api_key, check_upstream_url
 
-__all__ = ["build_parser", "main", "parse_config"]
+# Flags of a router that opens envelopes; a relay holds no key and runs no engine.
+_NOT_FOR_A_RELAY = ("upstream", "upstream_api_key", "model", "threads", "tier_models",
+                    "key_file", "key_grace")  # fmt: skip
 
-
-def _web_mounts(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Path]:
-    """The folders the --web-* flags name; each flag's folder must be a directory."""
-    named = {name: getattr(args, f"web_{name}") for name in WEB_MOUNTS}
-    mounts: dict[str, Path] = {name: path for name, path in named.items() if path is not None}
-    if mounts and args.web is None:
-        parser.error(f"--web-{next(iter(mounts))} needs --web")
-    flags = {"--web": args.web, **{f"--web-{name}": path for name, path in mounts.items()}}
-    for flag, path in flags.items():
-        if path is not None and not path.is_dir():
-            parser.error(f"{flag}: not a directory: {path}")
-    return mounts
+__all__ = ["build_parser", "config_from_args", "main", "parse_config"]
 
 
 def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    return config_from_args(parser, parser.parse_args(argv))
+
+
+def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RouterConfig:
+    """The ``RouterConfig`` for flags ``build_parser()`` parsed; bad values end in
+    ``parser.error`` (exit 2)."""
     env_keys = [key.strip() for key in os.environ.get(API_KEYS_ENV, "").split(",") if key.strip()]
     try:
         tier_models = parse_tier_models(args.tier_models)
@@ -38,9 +34,9 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         parser.error(str(error))
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
-    if args.workers > 1 and args.key_file is None:
+    relay_api_key = _relay_api_key(parser, args)
+    if args.workers > 1 and args.key_file is None and args.relay is None:
         parser.error("--workers above 1 needs --key-file (the workers share one key)")
-    web_mounts = _web_mounts(parser, args)
     return RouterConfig(
         host=args.host,
         port=args.port,
@@ -57,8 +53,9 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         auth_failure_limit=args.auth_failure_limit,
         trusted_proxies=list(args.trusted_proxy),
         cors_origins=list(args.cors_origin),
-        web=args.web,
-        web_mounts=web_mounts,
+        relay=args.relay,
+        relay_http_for_development=args.relay_http_for_development,
+        relay_api_key=relay_api_key,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         workers=args.workers,
@@ -66,6 +63,29 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         header_timeout=args.header_timeout,
         body_timeout=args.body_timeout,
     )
+
+
+def _relay_api_key(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """With --relay: $NOMYO_API_KEY, after the relay's flags are checked; else None."""
+    if args.relay is None:
+        if args.relay_http_for_development:
+            parser.error("--relay-http-for-development needs --relay")
+        return None
+    given = [name for name in _NOT_FOR_A_RELAY if getattr(args, name) != parser.get_default(name)]
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        parser.error(f"{flag} does not apply to --relay (a relay holds no key and runs no engine)")
+    try:
+        args.relay = check_upstream_url(args.relay, args.relay_http_for_development)
+    except ValueError as error:
+        parser.error(f"--relay: {error}")
+    key = os.environ.get(UPSTREAM_API_KEY_ENV, "").strip()
+    if not key:
+        parser.error(f"--relay needs the upstream API key in ${UPSTREAM_API_KEY_ENV}")
+    try:
+        return check_api_key(key)
+    except ValueError as error:
+        parser.error(str(error))
 
 
 def _announce(url: str) -> None:

@@ -9,7 +9,7 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Route
 
 from nomyo_web.protocol import PATH_PUBLIC_KEY, PATH_SECURE_COMPLETION
 
@@ -34,7 +34,13 @@ from .request_log import RequestLogMiddleware
 from .secure_completion import SecureCompletion
 from .server_key import ServerKeys
 
-__all__ = ["EngineUnavailableError", "build_app", "build_engine"]
+__all__ = [
+    "EngineUnavailableError",
+    "build_app",
+    "build_engine",
+    "exception_handlers",
+    "json_response",
+]
 
 logger = logging.getLogger("nomyo_web.router")
 
@@ -74,7 +80,7 @@ def _reloading_on_sighup(keys: ServerKeys) -> Iterator[None]:
         loop.remove_signal_handler(signal.SIGHUP)
 
 
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         json.dumps(value).encode(), status, headers=headers, media_type="application/json"
     )
@@ -82,7 +88,7 @@ def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return _json({"detail": exc.detail}, exc.status_code, dict(exc.headers or {}))
+    return json_response({"detail": exc.detail}, exc.status_code, dict(exc.headers or {}))
 
 
 async def _problem(request: Request, exc: Exception) -> Response:
@@ -92,19 +98,22 @@ async def _problem(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.error("unexpected %s while answering %s", type(exc).__name__, request.url.path)
-    return _json({"detail": "Internal server error"}, 500)
+    return json_response({"detail": "Internal server error"}, 500)
 
 
-def _web_mount(config: RouterConfig) -> list[Mount]:
-    if config.web is None:
-        return []
-    from .static import static_app  # type: ignore[import-not-found,unused-ignore]
-
-    return [Mount("/demo", app=static_app(config.web, config.web_mounts))]
+def exception_handlers() -> dict[Any, Any]:
+    """Every error as JSON ``{"detail": ...}``; the unexpected as a bare 500, logged by type."""
+    return {HTTPException: _http_exception, HTTPProblem: _problem, Exception: _unexpected}
 
 
-def build_app(config: RouterConfig, keys: ServerKeys, engine: Engine) -> Starlette:
-    """The ASGI app for ``config``, answering with ``keys`` and ``engine``."""
+def build_app(
+    config: RouterConfig, keys: ServerKeys, engine: Engine, routes: Sequence[BaseRoute] = ()
+) -> Starlette:
+    """The ASGI app for ``config``, answering with ``keys`` and ``engine``.
+
+    ``routes`` are served beside the protocol's own (after them, so they cannot
+    shadow them), behind the same CORS and request-log middleware.
+    """
     endpoint = SecureCompletion(
         keys=keys,
         engine=engine,
@@ -127,9 +136,9 @@ def build_app(config: RouterConfig, keys: ServerKeys, engine: Engine) -> Starlet
 
     async def healthz(request: Request) -> Response:
         if engine.ready:
-            return _json({"status": "ok", "ready": True, "engine": engine.name})
+            return json_response({"status": "ok", "ready": True, "engine": engine.name})
         body = {"detail": "Model is loading", "status": "loading", "ready": False}
-        return _json({**body, "engine": engine.name}, 503, {"Retry-After": "5"})
+        return json_response({**body, "engine": engine.name}, 503, {"Retry-After": "5"})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -140,22 +149,17 @@ def build_app(config: RouterConfig, keys: ServerKeys, engine: Engine) -> Starlet
             finally:
                 await engine.aclose()
 
-    routes = [
+    own: list[BaseRoute] = [
         Route(PATH_PUBLIC_KEY, public_key, methods=["GET"]),
         Route(PATH_SECURE_COMPLETION, endpoint.handle, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
-        *_web_mount(config),
     ]
     return Starlette(
-        routes=routes,
+        routes=[*own, *routes],
         middleware=[
             Middleware(RequestLogMiddleware),
             Middleware(CorsMiddleware, origins=config.cors_origins),
         ],
-        exception_handlers={
-            HTTPException: _http_exception,
-            HTTPProblem: _problem,
-            Exception: _unexpected,
-        },
+        exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )

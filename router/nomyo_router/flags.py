@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .config import DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_HOST, DEFAULT_PORT, default_model_path
 
-__all__ = ["API_KEYS_ENV", "WEB_MOUNTS", "build_parser"]
+__all__ = ["API_KEYS_ENV", "build_parser"]
 
 API_KEYS_ENV = "NOMYO_ROUTER_API_KEYS"
 
@@ -20,6 +20,10 @@ The NOMYO secure-completion protocol's server side: serves GET /pki/public_key,
 POST /v1/chat/secure_completion and GET /healthz; opens each envelope, asks the
 engine (an OpenAI-compatible --upstream, else the embedded llama.cpp model) and
 seals the answer to the caller's key.
+
+With --relay URL it is a relay instead: it holds no key and opens nothing, but
+forwards each sealed request to URL (NOMYO) with the API key from the
+environment variable NOMYO_API_KEY, and returns the sealed answer unchanged.
 """
 
 EPILOG = """\
@@ -32,9 +36,7 @@ behaviour:
   stored. A request head over 16 KiB gets 431; both Content-Length and
   Transfer-Encoding, or framing that does not parse (e.g. a bad chunk size),
   get 400 (501: a transfer coding other than chunked); each then closes the
-  connection. /demo/ serves only the folders the --web flags name, only files
-  of known web types (.html, .js, .wasm, .whl, ...), never dot files, and no
-  path leaves its folder.
+  connection.
 logging:
   One line per request on stderr (id, status, ms, tier, model), one per refused
   HTTP request (peer address, reason, status); never prompts, keys, API keys or
@@ -117,32 +119,6 @@ def _add_server_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-WEB_MOUNTS = {
-    "pyodide": "a Pyodide distribution (this checkout's: build/pyodide)",
-    "pyscript": "PyScript's files (this checkout's: web/node_modules/@pyscript/core/dist)",
-    "wheels": "wheels for micropip (this checkout's: dist)",
-    "lite": "a JupyterLite site (this checkout's: build/jupyterlite)",
-}
-
-
-def _add_web_flags(parser: argparse.ArgumentParser) -> None:
-    add = parser.add_argument
-    add(
-        "--web",
-        type=Path,
-        metavar="DIR",
-        help="serve the files in DIR at /demo/ and nothing outside DIR (its node_modules/ and "
-        "jupyterlite/ are 404)",
-    )
-    for name, what in WEB_MOUNTS.items():
-        add(
-            f"--web-{name}",
-            type=Path,
-            metavar="DIR",
-            help=f"serve DIR at /demo/{name}/ (needs --web): {what}",
-        )
-
-
 def _add_engine_flags(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add(
@@ -176,6 +152,24 @@ def _add_engine_flags(parser: argparse.ArgumentParser) -> None:
             "this class of 2-core machine two threads collapse whenever the router or another "
             "process wants a core; measured figures in engines/embedded.py)"
         ),
+    )
+
+
+def _add_relay_flags(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add(
+        "--relay",
+        metavar="URL",
+        help="run as a relay to the NOMYO API at URL (e.g. https://api.nomyo.ai): forward "
+        "sealed requests as they are, with the API key from $NOMYO_API_KEY (never a flag); "
+        "holds no private key. --upstream-timeout, --body-timeout, --rate-limit, --api-key "
+        "(the callers' keys), --cors-origin and --trusted-proxy apply",
+    )
+    add(
+        "--relay-http-for-development",
+        action="store_true",
+        help="allow an http:// --relay URL, which sends the API key unencrypted: only for a "
+        "development upstream on this machine",
     )
 
 
@@ -258,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_server_flags(parser)
-    _add_web_flags(parser)
     _add_engine_flags(parser)
+    _add_relay_flags(parser)
     _add_policy_flags(parser)
     return parser

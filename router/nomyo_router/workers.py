@@ -20,10 +20,8 @@ from collections.abc import Callable
 from starlette.applications import Starlette
 from uvicorn.supervisors.multiprocess import Multiprocess
 
-from .app import build_app, build_engine
 from .config import RouterConfig
 from .serve import listening_url, uvicorn_config
-from .server_key import ServerKeys
 
 __all__ = ["serve_workers", "worker_app"]
 
@@ -51,12 +49,11 @@ class _Supervisor(Multiprocess):
 
 def worker_app() -> Starlette:
     """The app factory a worker process imports (``nomyo_router.workers:worker_app``)."""
-    from .runner import configure_logging
+    from .runner import build_served_app, configure_logging
 
     config: RouterConfig = pickle.loads(base64.b64decode(os.environ[CONFIG_ENV]))
     configure_logging(config.log_level)
-    keys = ServerKeys.load(config.key_file, config.key_grace)
-    return build_app(config, keys, build_engine(config))
+    return build_served_app(config)
 
 
 def serve_workers(
