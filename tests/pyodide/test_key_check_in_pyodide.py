@@ -1,4 +1,4 @@
-"""Degenerate RSA keys (e = 1, even n, ...) in every runtime (CPython, Node.js, Chromium).
+"""Degenerate RSA keys (e = 1, even n, ...) in every interpreter (CPython, Node.js, Chromium).
 
 The crypto seam refuses each with the same problem on every backend -- the
 protocol's check runs before WebCrypto's importKey, whose own checks differ
@@ -14,46 +14,43 @@ from typing import Any
 import pytest
 
 from tests.pyodide.cors_mitm import CorsMitm
-from tests.support.browser import StaticServer
 from tests.support.keys import shared_private_key
 from tests.support.router import RouterProcess
 from tests.support.rsa_spki import DEGENERATE_KEYS, rsa_spki_pem, server_modulus
 from tests.support.stub_upstream import StubUpstream
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
-
 MESSAGES = [{"role": "user", "content": "hello"}]
 
 
 @pytest.mark.parametrize("case", list(DEGENERATE_KEYS))
-async def test_the_seam_refuses_a_degenerate_key_with_the_same_problem(
-    runtime: Any, case: str
+def test_the_seam_refuses_a_degenerate_key_with_the_same_problem(
+    interpreter: Any, case: str
 ) -> None:
-    message = await runtime.call("crypto:load_refused", pem=DEGENERATE_KEYS[case].pem())
+    message = interpreter.call("crypto:load_refused", pem=DEGENERATE_KEYS[case].pem())
     assert message == DEGENERATE_KEYS[case].problem
 
 
-async def test_the_seam_imports_the_hand_encoded_real_key(runtime: Any) -> None:
-    facts = await runtime.call("crypto:load_public_key", pem=rsa_spki_pem(server_modulus(), 65537))
+def test_the_seam_imports_the_hand_encoded_real_key(interpreter: Any) -> None:
+    facts = interpreter.call("crypto:load_public_key", pem=rsa_spki_pem(server_modulus(), 65537))
     assert facts == {"bits": 4096, "fingerprint": shared_private_key().public.fingerprint}
 
 
 @pytest.fixture(scope="session")
-def key_swapper(cors_router: RouterProcess, page_server: StaticServer) -> Iterator[CorsMitm]:
-    proxy = CorsMitm(cors_router.url, page_server.url)
+def key_swapper(cors_router: RouterProcess, page_origin: str) -> Iterator[CorsMitm]:
+    proxy = CorsMitm(cors_router.url, page_origin)
     yield proxy
     proxy.close()
 
 
 @pytest.mark.parametrize("case", ["e = 1", "even n", "65-bit e"])
-async def test_a_client_served_a_degenerate_key_sends_nothing(
-    runtime: Any, key_swapper: CorsMitm, stub_upstream: StubUpstream, case: str
+def test_a_client_served_a_degenerate_key_sends_nothing(
+    interpreter: Any, key_swapper: CorsMitm, stub_upstream: StubUpstream, case: str
 ) -> None:
     key_swapper.reset()
     key_swapper.public_key_override = DEGENERATE_KEYS[case].pem().encode()
     client_id = f"degenerate-{case}"
-    await runtime.call("client:make_client", client_id=client_id, base_url=key_swapper.url)
-    error = await runtime.call(
+    interpreter.call("client:make_client", client_id=client_id, base_url=key_swapper.url)
+    error = interpreter.call(
         "client:create_error", client_id=client_id, model="m", messages=MESSAGES
     )
     assert (error["class"], error["message"]) == (

@@ -1,6 +1,6 @@
 """A page that holds no API key, pinned to the upstream's key, chatting through a relay.
 
-In each runtime (CPython, Pyodide in Node.js, Pyodide in Chromium) our client
+In each interpreter (CPython, Pyodide in Node.js, Pyodide in Chromium) our client
 talks to a real relay process (``nomyo-router --relay``, CORS for the page's
 origin), which forwards to a real router standing in for NOMYO that accepts
 only the relay's API key. A wire tap between relay and upstream shows what the
@@ -16,13 +16,10 @@ from typing import Any
 import pytest
 
 from tests.client.mitm import Mitm
-from tests.support.browser import StaticServer
 from tests.support.memory import memory_holds
 from tests.support.relay import RELAY_KEY, start_relay, tapped_standin, upstream_fingerprint
 from tests.support.router import RouterProcess
 from tests.support.stub_upstream import StubUpstream
-
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 @pytest.fixture(scope="session")
@@ -33,29 +30,29 @@ def relay_upstream(stub_upstream_server: StubUpstream) -> Iterator[tuple[RouterP
 
 @pytest.fixture(scope="session")
 def page_relay(
-    relay_upstream: tuple[RouterProcess, Mitm], page_server: StaticServer
+    relay_upstream: tuple[RouterProcess, Mitm], page_origin: str
 ) -> Iterator[RouterProcess]:
-    with start_relay(relay_upstream[1].url, "--cors-origin", page_server.url) as process:
+    with start_relay(relay_upstream[1].url, "--cors-origin", page_origin) as process:
         yield process
 
 
-async def test_a_page_without_an_api_key_chats_through_the_relay(
-    runtime: Any,
+def test_a_page_without_an_api_key_chats_through_the_relay(
+    interpreter: Any,
     page_relay: RouterProcess,
     relay_upstream: tuple[RouterProcess, Mitm],
     stub_upstream: StubUpstream,
 ) -> None:
     relay_standin, relay_tap = relay_upstream
     relay_tap.reset()
-    prompt = f"{runtime.name}-through-the-relay-{secrets.token_hex(10)}"
-    await runtime.call(
+    prompt = f"{interpreter.name}-through-the-relay-{secrets.token_hex(10)}"
+    interpreter.call(
         "client:make_client",
         client_id="relay",
         base_url=page_relay.url,
         server_key_fingerprint=upstream_fingerprint(),
         response_auth="required",
     )
-    response = await runtime.call(
+    response = interpreter.call(
         "client:create",
         client_id="relay",
         model="m",
