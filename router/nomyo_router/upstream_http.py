@@ -33,6 +33,6 @@ async def read_capped(answer: httpx.Response, limit: int) -> bytes:
     async for chunk in answer.aiter_bytes():
         size += len(chunk)
         if size > limit:
-            raise AnswerTooLargeError
+            raise AnswerTooLargeError()
         chunks.append(chunk)
     return b"".join(chunks)
