@@ -84,3 +84,9 @@ def rude(rude_server: RudeServer) -> Iterator[RudeServer]:
     rude_server.answer("GET", PATH_PUBLIC_KEY, Rude(body=shared_private_key().public.pem.encode()))
     yield rude_server
     rude_server.reset()
+
+
+@pytest.fixture(scope="session")
+def nomyo_server_key_file() -> Path:
+    """The plugin's ``nomyo_server`` uses the suite's shared key (no new RSA-4096 key)."""
+    return shared_server_key_file()

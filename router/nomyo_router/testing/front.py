@@ -109,8 +109,8 @@ class _FrontHTTPServer(ThreadingHTTPServer):
 class RecordingFront:
     """The front server on ``127.0.0.1:port`` (0: any free port) before ``router_url``."""
 
-    def __init__(self, key: PrivateKeyHandle, port: int = 0) -> None:
-        self._key = key
+    def __init__(self, port: int = 0) -> None:
+        self.key: PrivateKeyHandle | None = None  # set before the router starts
         self._lock = threading.Lock()
         self.router_url = ""
         self.requests: list[SeenRequest] = []
@@ -121,7 +121,7 @@ class RecordingFront:
         self._thread.start()
 
     def record(self, body: bytes, headers: dict[str, str]) -> None:
-        opened = _open(body, self._key)
+        opened = _open(body, self.key) if self.key is not None else None
         if opened is None:
             return
         lowered = {name.lower(): value for name, value in headers.items()}

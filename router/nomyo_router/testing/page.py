@@ -20,7 +20,11 @@ import pytest
 from .pyodide_setup import chromium_path
 from .runtimes import QUIET_CHROMIUM_FLAGS
 
-__all__ = ["add_page_options", "launch_chromium", "site_mounts"]
+__all__ = ["NO_CHROMIUM", "add_page_options", "launch_chromium", "site_mounts"]
+
+NO_CHROMIUM = (
+    "nomyo_page needs Chromium: apt-get install chromium (or set NOMYO_CHROMIUM to a Chrome binary)"
+)
 
 
 def add_page_options(parser: pytest.Parser) -> None:
@@ -59,10 +63,7 @@ def launch_chromium() -> Iterator[Any]:
     """A headless Chromium (Playwright, sync API) from ``chromium_path()``."""
     executable = chromium_path()
     if executable is None:
-        raise RuntimeError(
-            "nomyo_page needs Chromium: apt-get install chromium "
-            "(or set NOMYO_CHROMIUM to a Chrome binary)"
-        )
+        raise RuntimeError(NO_CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

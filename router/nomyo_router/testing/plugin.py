@@ -24,7 +24,8 @@ RSA-4096 key per session).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,14 @@ import pytest
 
 from . import overrides
 from .network import check_loopback_only
-from .page import add_page_options, launch_chromium, site_mounts
-from .pyodide_setup import DIST_KEY, add_options, build_session_dist, remove_session_dist
+from .page import NO_CHROMIUM, add_page_options, launch_chromium, site_mounts
+from .pyodide_setup import (
+    DIST_KEY,
+    add_options,
+    build_session_dist,
+    chromium_path,
+    remove_session_dist,
+)
 from .runtimes import network, prepare
 from .server import NomyoServer, RouterSession, ServerFixtureError, view_for_test
 from .static import StaticServer
@@ -66,39 +73,57 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest) -> Any:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Say in one line what to change when a broader fixture asks for a per-test one."""
-    try:
-        return (yield)
-    except pytest.fail.Exception as error:
-        text = str(error)
-        name = next((n for n in FUNCTION_SCOPED if f"scoped fixture {n} with" in text), None)
-        if not text.startswith("ScopeMismatch") or name is None:
-            raise
-        pytest.fail(
-            f"nomyo: {name} is function-scoped (fresh for each test): request it in the test "
-            f"or in a function-scoped fixture, not in the {fixturedef.scope}-scoped fixture "
-            f"'{fixturedef.argname}'",
-            pytrace=False,
-        )
+    report = yield
+    error = call.excinfo.value if call.excinfo is not None else None
+    if report.when == "setup" and isinstance(error, pytest.fail.Exception):
+        report.longrepr = _scope_advice(str(error)) or report.longrepr
+    return report
+
+
+def _scope_advice(message: str) -> str | None:
+    """Our one line for pytest's ScopeMismatch about one of our per-test fixtures."""
+    found = re.match(r"ScopeMismatch: .* scoped fixture (\w+) with a (\w+) scoped", message)
+    if found is None or found.group(1) not in FUNCTION_SCOPED:
+        return None
+    requester = re.search(r"def (\w+)\(", message.split("Requesting fixture stack:", 1)[-1])
+    where = f" '{requester.group(1)}'" if requester else ""
+    return (
+        f"nomyo: {found.group(1)} is function-scoped (fresh for each test): request it in the "
+        f"test or in a function-scoped fixture, not in the {found.group(2)}-scoped fixture{where}"
+    )
+
+
+@pytest.fixture(scope="session")
+def nomyo_server_key_file(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The server's PEM key file: ini ``nomyo_server_key``, else a new RSA-4096 key for the
+    session. Override this fixture to share a key your suite already has."""
+    named = pytestconfig.getini("nomyo_server_key")
+    if named:
+        return Path(pytestconfig.rootpath, named)
+    return tmp_path_factory.mktemp("nomyo") / "server.pem"
 
 
 @pytest.fixture(scope="session")
 def _nomyo_router(
-    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+    pytestconfig: pytest.Config, nomyo_server_key_file: Path
 ) -> Iterator[RouterSession]:
     port = pytestconfig.getoption("nomyo_port")
     port = int(pytestconfig.getini("nomyo_port")) if port is None else port
-    named = pytestconfig.getini("nomyo_server_key")
-    key_file = (
-        Path(pytestconfig.rootpath, named)
-        if named
-        else tmp_path_factory.mktemp("nomyo") / "server.pem"
-    )
+    key_file = nomyo_server_key_file
     try:
         session = RouterSession(key_file, port)
     except ServerFixtureError as error:
-        pytest.fail(str(error), pytrace=False)
+        problem = str(error)
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(problem, pytrace=False)
     try:
         yield session
     finally:
@@ -141,11 +166,10 @@ def nomyo_site(pytestconfig: pytest.Config, nomyo_pyodide_dist: Path) -> Iterato
 
 @pytest.fixture(scope="session")
 def _nomyo_chromium() -> Iterator[Any]:
-    try:
-        with launch_chromium() as browser:
-            yield browser
-    except RuntimeError as error:
-        pytest.fail(f"nomyo: {error}", pytrace=False)
+    if chromium_path() is None:
+        pytest.fail(f"nomyo: {NO_CHROMIUM}", pytrace=False)
+    with launch_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

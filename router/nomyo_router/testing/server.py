@@ -43,16 +43,16 @@ class RouterSession:
     """The session's router process, with its key, API key, engine and recording front."""
 
     def __init__(self, key_file: Path, port: int = 0) -> None:
-        ensure_key_file(key_file)
-        self.key = read_key_file(key_file)
-        self.api_key = "nomyo-test-" + secrets.token_urlsafe(12)
         try:
-            self.front = RecordingFront(self.key, port)
+            self.front = RecordingFront(port)
         except OSError as error:
             raise ServerFixtureError(
                 f"nomyo_server: port {port} on 127.0.0.1 is in use ({error.strerror}): "
                 "choose another with --nomyo-port, or 0 for any free port"
             ) from None
+        ensure_key_file(key_file)
+        self.key = self.front.key = read_key_file(key_file)
+        self.api_key = "nomyo-test-" + secrets.token_urlsafe(12)
         self.engine = ScriptedEngine()
         self._process = self._start_router(key_file)
 
