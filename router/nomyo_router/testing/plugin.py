@@ -149,8 +149,8 @@ def nomyo_pyodide_dist(pytestconfig: pytest.Config) -> Path:
 
 
 @pytest.fixture
-def selenium_nomyo(request: pytest.FixtureRequest, nomyo_pyodide_dist: Path) -> Iterator[Any]:
-    runner = request.getfixturevalue("selenium")
+def selenium_nomyo(nomyo_pyodide_dist: Path, selenium: Any) -> Iterator[Any]:
+    runner = selenium
     if not getattr(runner, "nomyo_prepared", False):
         prepare(runner)
         runner.nomyo_prepared = True
