@@ -177,13 +177,14 @@ def build_web() -> None:
 
 
 def ensure_chromium() -> None:
-    """Debian's chromium for the browser tests and `demo --check` (never playwright's)."""
-    if shutil.which("chromium"):
+    """Debian's chromium for the browser tests and `demo --check` (never playwright's), and its
+    chromedriver, through which pytest-pyodide's Selenium drives it (tests/pyodide)."""
+    if shutil.which("chromium") and shutil.which("chromedriver"):
         return
     apt = shutil.which("apt-get")
     if os.geteuid() != 0 or apt is None:
         fail("chromium is missing: run `sudo apt-get install chromium chromium-driver`")
-    say("installing Debian's chromium (apt-get)")
+    say("installing Debian's chromium and chromium-driver (apt-get)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run([apt, "update", "-qq"], env=env)
     run([apt, "install", "-y", "-qq", "chromium", "chromium-driver"], env=env)

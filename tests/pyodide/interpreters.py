@@ -60,8 +60,19 @@ class CPythonInterpreter:
         return []
 
     def close(self) -> None:
+        """Cancel what the cases left running (clients' tasks), then stop the loop."""
+        asyncio.run_coroutine_threadsafe(_cancel_others(), self._loop).result(CALL_TIMEOUT)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.close()
+
+
+async def _cancel_others() -> None:
+    current = asyncio.current_task()
+    others = [task for task in asyncio.all_tasks() if task is not current]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
 
 
 class PyodideInterpreter:
@@ -70,6 +81,7 @@ class PyodideInterpreter:
     def __init__(self, runner: Any) -> None:
         self.runner = runner
         self.name: str = runner.browser
+        runner.set_script_timeout(CALL_TIMEOUT)  # pytest-pyodide's 20 s is short for key rotation
         files = {path.name: path.read_text() for path in sorted((HERE / "cases").glob("*.py"))}
         runner.run(_COPY_CASES.format(files=files))
         from tests.pyodide.in_pyodide import run_case
