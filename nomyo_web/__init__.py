@@ -1,6 +1,35 @@
-"""nomyo_web: end-to-end encrypted, OpenAI-style chat completions, in CPython and Pyodide."""
+"""nomyo_web: end-to-end encrypted, OpenAI-style chat completions, in CPython and Pyodide.
 
+Code written for the official client ``nomyo`` 0.2.9 runs unchanged with only
+the import switched::
+
+    from nomyo_web import SecureChatCompletion
+
+    client = SecureChatCompletion(api_key="...")
+    response = await client.create(model="Qwen/Qwen3-0.6B", messages=[...])
+    print(response["choices"][0]["message"]["content"])
+
+Public names:
+
+* ``SecureChatCompletion`` — the async client (any event loop);
+* ``SyncSecureChatCompletion`` — the same, blocking (CPython any thread; Pyodide with JSPI);
+* the errors, all ``NomyoError``: ``APIError`` and one subclass per HTTP status,
+  ``APIConnectionError``, ``APITimeoutError``, ``SecurityError``,
+  ``InvalidParameterError``, ``ClientDisposedError``, ``SyncUnsupportedError``;
+* ``nomyo``'s memory helpers: ``get_memory_protection_info``,
+  ``enable_secure_memory``, ``disable_secure_memory``, ``secure_bytearray``,
+  ``secure_bytes``, ``SecureBuffer``;
+* ``SecurityTier`` — the type of ``security_tier``; ``__version__``.
+
+The clients and the memory helpers are imported on first use, so importing
+``nomyo_web.protocol`` (as the router does) stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import (
@@ -17,7 +46,21 @@ from .errors import (
     SecurityError,
     ServerError,
     ServiceUnavailableError,
+    SyncUnsupportedError,
 )
+from .protocol import SecurityTier
+
+if TYPE_CHECKING:
+    from .client import SecureChatCompletion
+    from .memory import (
+        SecureBuffer,
+        disable_secure_memory,
+        enable_secure_memory,
+        get_memory_protection_info,
+        secure_bytearray,
+        secure_bytes,
+    )
+    from .sync import SyncSecureChatCompletion
 
 __all__ = [
     "APIConnectionError",
@@ -30,21 +73,45 @@ __all__ = [
     "InvalidRequestError",
     "NomyoError",
     "RateLimitError",
+    "SecureBuffer",
     "SecureChatCompletion",
     "SecurityError",
+    "SecurityTier",
     "ServerError",
     "ServiceUnavailableError",
+    "SyncSecureChatCompletion",
+    "SyncUnsupportedError",
     "__version__",
+    "disable_secure_memory",
+    "enable_secure_memory",
+    "get_memory_protection_info",
+    "secure_bytearray",
+    "secure_bytes",
 ]
 
+_LAZY = {
+    "SecureChatCompletion": ".client",
+    "SyncSecureChatCompletion": ".sync",
+    "SecureBuffer": ".memory",
+    "disable_secure_memory": ".memory",
+    "enable_secure_memory": ".memory",
+    "get_memory_protection_info": ".memory",
+    "secure_bytearray": ".memory",
+    "secure_bytes": ".memory",
+}
 
-def __getattr__(name: str) -> object:
-    # The client is imported lazily so `import nomyo_web.protocol` stays light.
-    if name == "SecureChatCompletion":
-        from .client import SecureChatCompletion
 
-        return SecureChatCompletion
-    raise AttributeError(f"module 'nomyo_web' has no attribute {name!r}")
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nomyo_web' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 logging.getLogger("nomyo_web").addHandler(logging.NullHandler())

@@ -1,20 +1,41 @@
-"""Checking the client's options: base URL, tier, timeout, retries."""
+"""Checking the client's options: base URL, tier, timeout, retries, key directory."""
 
 from __future__ import annotations
 
+import enum
 import math
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from .errors import InvalidParameterError, SecurityError
-from .protocol import SECURITY_TIERS, is_security_tier
+from .protocol import SECURITY_TIERS, SecurityTier, is_security_tier
 
 DEFAULT_BASE_URL = "https://api.nomyo.ai"
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_KEY_ROTATION_INTERVAL = 3600.0
+
+
+class NotGiven(enum.Enum):
+    """The type of ``NOT_GIVEN``: a per-call option left out (the client's own applies)."""
+
+    NOT_GIVEN = "NOT_GIVEN"
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven.NOT_GIVEN
+"""Stands for "not given" where None means something (``timeout=None``: no limit)."""
+
+KEY_DIR_REFUSED = (
+    "key_dir is not supported: nomyo_web keeps its key pair in memory only and never "
+    "writes it to disk, by design. Leave key_dir out (or None): each client generates its "
+    "own RSA-4096 pair in memory and rotates it (key_rotation_interval). To trust only a "
+    "known server, pin its key with server_key_fingerprint=..."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +70,21 @@ def check_base_url(value: str | None, allow_http: bool) -> BaseUrl:
     return BaseUrl(url, scheme == "https")
 
 
-def check_tier(value: Any) -> str | None:
+def check_tier(value: Any) -> SecurityTier | None:
     if value is None:
         return None
     if not is_security_tier(value):
         raise InvalidParameterError(
             f"security_tier must be one of {', '.join(SECURITY_TIERS)} (or None)"
         )
-    return str(value)
+    return value
+
+
+def check_key_dir(value: Any) -> Literal[None]:
+    """None only: keys never touch the disk (InvalidParameterError saying so otherwise)."""
+    if value is not None:
+        raise InvalidParameterError(KEY_DIR_REFUSED)
+    return None
 
 
 def check_timeout(value: Any) -> float | None:

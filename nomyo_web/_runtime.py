@@ -6,6 +6,8 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .crypto import CryptoBackend
     from .transport import AsyncTransport
 
@@ -23,12 +25,17 @@ def default_crypto() -> CryptoBackend:
     return PycaBackend()
 
 
-def default_transport() -> AsyncTransport:
-    """``fetch`` under Pyodide, one reused ``httpx.AsyncClient`` elsewhere."""
+def default_transport_factory() -> Callable[[], AsyncTransport]:
+    """What makes one event loop's transport: ``fetch`` under Pyodide, else ``httpx``.
+
+    On CPython the TLS set-up (the CA bundle, ``SSL_CERT_FILE``) is done here,
+    once, so a bad bundle fails at construction and every loop's
+    ``httpx.AsyncClient`` shares one ``ssl.SSLContext``.
+    """
     if IS_PYODIDE:
         from .transport.fetch import FetchTransport
 
-        return FetchTransport()
-    from .transport.httpx_ import HttpxTransport
+        return FetchTransport
+    from .transport.httpx_ import httpx_transport_factory
 
-    return HttpxTransport()
+    return httpx_transport_factory()

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..protocol import SealedMessage
+from ..protocol import MAX_PUBLIC_KEY_PEM_BYTES, SealedMessage
 
 __all__ = [
     "CryptoBackend",
@@ -83,7 +83,7 @@ class CryptoBackend(Protocol):
         ...
 
     async def load_public_key(self, pem: str) -> PublicKeyHandle:
-        """Import and check an RSA public key (2048..8192 bits); raises KeyFormatError."""
+        """Import and check an RSA public key (MIN..MAX_RSA_BITS); raises KeyFormatError."""
         ...
 
     async def seal(
@@ -104,7 +104,7 @@ _PEM_RE = re.compile(
 
 def pem_to_der(pem: str) -> bytes:
     """The DER inside one ``PUBLIC KEY`` PEM block; raises KeyFormatError."""
-    if not isinstance(pem, str) or len(pem) > 16_384:
+    if not isinstance(pem, str) or len(pem) > MAX_PUBLIC_KEY_PEM_BYTES:
         raise KeyFormatError("not a PEM public key")
     match = _PEM_RE.fullmatch(pem.strip())
     if match is None:

@@ -22,6 +22,7 @@ from ..protocol import (
     NONCE_BYTES,
     TAG_BYTES,
     SealedMessage,
+    wipe,
 )
 from . import (
     KeyFormatError,
@@ -49,10 +50,6 @@ def _public_handle(key: rsa.RSAPublicKey) -> PublicKeyHandle:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return PublicKeyHandle(pem.decode("ascii"), key.key_size, spki_fingerprint(der), key)
-
-
-def _wipe(buffer: bytearray) -> None:
-    buffer[:] = bytes(len(buffer))
 
 
 class PycaBackend:
@@ -126,7 +123,7 @@ class PycaBackend:
             sealed = AESGCM(bytes(aes_key)).encrypt(nonce, bytes(plaintext), None)
             encrypted_key = native.encrypt(bytes(aes_key), _oaep())
         finally:
-            _wipe(aes_key)
+            wipe(aes_key)
         return SealedMessage(sealed[:-TAG_BYTES], nonce, sealed[-TAG_BYTES:], encrypted_key)
 
     def open_sync(self, sealed: SealedMessage, private_key: PrivateKeyHandle) -> bytearray:
@@ -146,7 +143,7 @@ class PycaBackend:
         except (InvalidTag, ValueError, TypeError, OverflowError):
             raise OpenError() from None
         finally:
-            _wipe(aes_key)
+            wipe(aes_key)
 
     # -- CryptoBackend --------------------------------------------------------
 

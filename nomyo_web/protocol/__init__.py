@@ -4,6 +4,8 @@ Both the client and the router build and read envelopes with this package, so
 the wire format is written once.
 """
 
+from .buffers import wipe
+from .codes import DECRYPTION_FAILED, error_code, is_decryption_failure
 from .envelope import (
     AES_KEY_BYTES,
     ENVELOPE_ALGORITHM,
@@ -30,11 +32,14 @@ from .headers import (
     decode_public_key_header,
     encode_public_key_header,
 )
-from .limits import MAX_ENVELOPE_BYTES, MAX_PLAINTEXT_BYTES
-from .tiers import SECURITY_TIERS, is_security_tier
+from .limits import MAX_ENVELOPE_BYTES, MAX_PLAINTEXT_BYTES, MAX_PUBLIC_KEY_PEM_BYTES
+from .metadata import annotate_opened, is_bound_to, response_metadata
+from .retry_after import MAX_RETRY_AFTER, parse_retry_after
+from .tiers import SECURITY_TIERS, SecurityTier, is_security_tier
 
 __all__ = [
     "AES_KEY_BYTES",
+    "DECRYPTION_FAILED",
     "ENVELOPE_ALGORITHM",
     "ENVELOPE_CONTENT_TYPE",
     "HEADER_PAYLOAD_ID",
@@ -43,6 +48,8 @@ __all__ = [
     "KEY_ALGORITHM",
     "MAX_ENVELOPE_BYTES",
     "MAX_PLAINTEXT_BYTES",
+    "MAX_PUBLIC_KEY_PEM_BYTES",
+    "MAX_RETRY_AFTER",
     "MAX_RSA_BITS",
     "MIN_RSA_BITS",
     "NONCE_BYTES",
@@ -55,9 +62,17 @@ __all__ = [
     "EnvelopeFormatError",
     "ParsedEnvelope",
     "SealedMessage",
+    "SecurityTier",
+    "annotate_opened",
     "build_envelope",
     "decode_public_key_header",
     "encode_public_key_header",
+    "error_code",
+    "is_bound_to",
+    "is_decryption_failure",
     "is_security_tier",
     "parse_envelope",
+    "parse_retry_after",
+    "response_metadata",
+    "wipe",
 ]

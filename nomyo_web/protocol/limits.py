@@ -10,3 +10,7 @@ Base64 of the ciphertext (4/3 of the plaintext, padded), plus the fixed fields
 (at most an RSA-8192 wrapped key) and generous room for JSON spacing: about
 13.4 MiB. A body past this cannot be a valid request.
 """
+
+MAX_PUBLIC_KEY_PEM_BYTES = 16 * 1024
+"""The largest public-key PEM either side reads (the server's key, a client's
+``X-Public-Key`` header): 16 KiB, ten times an RSA-8192 key's PEM."""

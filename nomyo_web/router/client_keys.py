@@ -7,12 +7,11 @@ from collections import OrderedDict
 
 from ..crypto import KeyFormatError, PublicKeyHandle
 from ..crypto.pyca import PycaBackend
-from ..protocol import decode_public_key_header
+from ..protocol import MAX_PUBLIC_KEY_PEM_BYTES, MIN_RSA_BITS, decode_public_key_header
 from .problem import HTTPProblem
 
 __all__ = ["ClientKeyCache"]
 
-MAX_HEADER_CHARS = 16_384
 _backend = PycaBackend()
 
 
@@ -25,10 +24,10 @@ class ClientKeyCache:
         self._lock = threading.Lock()
 
     def get(self, header: str | None) -> PublicKeyHandle:
-        """The RSA (2048..8192 bit) key in the header; raises HTTPProblem 400."""
+        """The RSA key (MIN_RSA_BITS..MAX_RSA_BITS) in the header; raises HTTPProblem 400."""
         if not header:
             raise HTTPProblem(400, "Missing X-Public-Key header")
-        if len(header) > MAX_HEADER_CHARS:
+        if len(header) > MAX_PUBLIC_KEY_PEM_BYTES:
             raise HTTPProblem(400, "Invalid X-Public-Key header")
         with self._lock:
             key = self._keys.get(header)
@@ -39,7 +38,9 @@ class ClientKeyCache:
             key = _backend.load_public_key_sync(decode_public_key_header(header))
         except (KeyFormatError, ValueError):
             raise HTTPProblem(
-                400, "Invalid X-Public-Key header: expected an RSA public key of 2048 bits or more"
+                400,
+                f"Invalid X-Public-Key header: expected an RSA public key of {MIN_RSA_BITS} bits "
+                "or more",
             ) from None
         with self._lock:
             self._keys[header] = key

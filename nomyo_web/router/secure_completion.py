@@ -21,6 +21,9 @@ from starlette.responses import Response
 from ..crypto import OpenError, PublicKeyHandle
 from ..crypto.pyca import PycaBackend
 from ..protocol import (
+    DECRYPTION_FAILED as DECRYPTION_FAILED_CODE,
+)
+from ..protocol import (
     HEADER_PAYLOAD_ID,
     HEADER_PUBLIC_KEY,
     HEADER_SECURITY_TIER,
@@ -30,6 +33,8 @@ from ..protocol import (
     build_envelope,
     is_security_tier,
     parse_envelope,
+    response_metadata,
+    wipe,
 )
 from .body import read_body
 from .client_keys import ClientKeyCache
@@ -43,7 +48,7 @@ from .server_key import ServerKeys
 
 __all__ = ["DECRYPTION_FAILED", "SecureCompletion"]
 
-DECRYPTION_FAILED = HTTPProblem(400, "Payload decryption failed", code="decryption_failed")
+DECRYPTION_FAILED = HTTPProblem(400, "Payload decryption failed", code=DECRYPTION_FAILED_CODE)
 _PAYLOAD_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _backend = PycaBackend()
 logger = logging.getLogger("nomyo_web.router")
@@ -83,7 +88,7 @@ def _load_chat_request(plaintext: bytearray) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError, RecursionError):
         value = None
     finally:
-        plaintext[:] = bytes(len(plaintext))
+        wipe(plaintext)
     if (
         not isinstance(value, dict)
         or not isinstance(value.get("model"), str)
@@ -173,16 +178,10 @@ class SecureCompletion:
     @staticmethod
     def _seal(completion: dict[str, Any], ask: _Ask) -> bytes:
         processed_at = int(time.time())
-        completion["_metadata"] = {
-            "payload_id": ask.payload_id,
-            "processed_at": processed_at,
-            "is_encrypted": True,
-            "response_status": "success",
-            "security_tier": ask.tier,
-        }
+        completion["_metadata"] = response_metadata(ask.payload_id, processed_at, ask.tier)
         plaintext = bytearray(json.dumps(completion, separators=(",", ":")).encode("utf-8"))
         try:
             sealed = _backend.seal_sync(plaintext, ask.client_key)
         finally:
-            plaintext[:] = bytes(len(plaintext))
+            wipe(plaintext)
         return build_envelope(sealed, processed_at=processed_at)

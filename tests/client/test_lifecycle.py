@@ -17,7 +17,7 @@ MESSAGES = [{"role": "user", "content": "hello"}]
 async def test_first_key_is_generated_at_construction(make_client) -> None:
     client = make_client()
     await asyncio.sleep(0.05)
-    assert client._keys._current is not None  # ready before any request
+    assert client._core.keys._current is not None  # ready before any request
 
 
 async def test_rotation_under_concurrent_requests_loses_nothing(
@@ -32,13 +32,13 @@ async def test_rotation_under_concurrent_requests_loses_nothing(
         assert response["choices"][0]["message"]["content"] == f"#{i}"
 
     for wave in range(5):
-        rotation = asyncio.create_task(client._keys.rotate()) if wave % 2 else None
+        rotation = asyncio.create_task(client._core.keys.rotate()) if wave % 2 else None
         await asyncio.gather(*(one(wave * 16 + i) for i in range(16)))
         if rotation:
             await rotation
         keys_seen.update(p.headers["X-Public-Key"] for p in mitm.posts())
         await asyncio.sleep(0.3)
-    assert client._keys.rotations >= 2
+    assert client._core.keys.rotations >= 2
     assert len(keys_seen) >= 2
 
 
@@ -47,7 +47,7 @@ async def test_dispose_is_idempotent_and_final(make_client, stub_upstream) -> No
     await client.create(model="m", messages=MESSAGES)
     client.dispose()
     client.dispose()
-    assert client._keys._current is None and client._server_keys == {}
+    assert client._core.keys._current is None and client._core._server_keys == {}
     with pytest.raises(ClientDisposedError) as caught:
         await client.create(model="m", messages=MESSAGES)
     assert isinstance(caught.value, RuntimeError)
@@ -64,7 +64,7 @@ async def test_dispose_during_first_key_generation(make_client) -> None:
     client = make_client()
     client.dispose()
     await asyncio.sleep(0.05)
-    assert client._keys._current is None
+    assert client._core.keys._current is None
 
 
 def test_rotation_never_keeps_a_process_alive(router_url: str) -> None:
@@ -89,7 +89,7 @@ def test_rotation_never_keeps_a_process_alive(router_url: str) -> None:
 
 async def test_rotations_are_counted_past_the_retired_keys_kept(make_client) -> None:
     client = make_client(key_rotation_interval=None)
-    await client._keys.current()
+    await client._core.keys.current()
     for _ in range(10):
-        await client._keys.rotate()
-    assert client._keys.rotations == 10
+        await client._core.keys.rotate()
+    assert client._core.keys.rotations == 10

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from ...transport.retry import parse_retry_after
+from ...protocol import parse_retry_after
 from . import EngineError
 
 __all__ = ["UpstreamEngine"]
