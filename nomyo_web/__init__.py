@@ -13,24 +13,27 @@ Public names:
 
 * ``SecureChatCompletion`` — the async client (any event loop);
 * ``SyncSecureChatCompletion`` — the same, blocking (CPython any thread; Pyodide with JSPI);
+* ``AsyncSecureTransport`` and ``SecureTransport`` — httpx2 transports that seal the
+  OpenAI SDK's chat completions (``nomyo_web.openai``; the ``openai`` extra);
 * the errors, all ``NomyoError``: ``APIError`` and one subclass per HTTP status,
   ``APIConnectionError``, ``APITimeoutError``, ``SecurityError``,
-  ``InvalidParameterError``, ``ClientDisposedError``, ``SyncUnsupportedError``;
+  ``InvalidParameterError``, ``UnsupportedEndpointError``, ``ClientDisposedError``,
+  ``SyncUnsupportedError``;
 * ``nomyo``'s memory helpers: ``get_memory_protection_info``,
   ``enable_secure_memory``, ``disable_secure_memory``, ``secure_bytearray``,
   ``secure_bytes``, ``SecureBuffer``;
 * ``SecurityTier`` — the type of ``security_tier``; ``__version__``.
 
-The clients and the memory helpers are imported on first use, so importing
+The clients, the transports and the memory helpers are imported on first use, so importing
 ``nomyo_web.protocol`` (as the router does) stays light.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ._lazy import lazy_attributes
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -47,6 +50,7 @@ from .errors import (
     ServerError,
     ServiceUnavailableError,
     SyncUnsupportedError,
+    UnsupportedEndpointError,
 )
 from .protocol import SecurityTier
 
@@ -60,12 +64,14 @@ if TYPE_CHECKING:
         secure_bytearray,
         secure_bytes,
     )
+    from .openai import AsyncSecureTransport, SecureTransport
     from .sync import SyncSecureChatCompletion
 
 __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "AsyncSecureTransport",
     "AuthenticationError",
     "ClientDisposedError",
     "ForbiddenError",
@@ -75,12 +81,14 @@ __all__ = [
     "RateLimitError",
     "SecureBuffer",
     "SecureChatCompletion",
+    "SecureTransport",
     "SecurityError",
     "SecurityTier",
     "ServerError",
     "ServiceUnavailableError",
     "SyncSecureChatCompletion",
     "SyncUnsupportedError",
+    "UnsupportedEndpointError",
     "__version__",
     "disable_secure_memory",
     "enable_secure_memory",
@@ -92,6 +100,8 @@ __all__ = [
 _LAZY = {
     "SecureChatCompletion": ".client",
     "SyncSecureChatCompletion": ".sync",
+    "AsyncSecureTransport": ".openai",
+    "SecureTransport": ".openai",
     "SecureBuffer": ".memory",
     "disable_secure_memory": ".memory",
     "enable_secure_memory": ".memory",
@@ -101,17 +111,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'nomyo_web' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__)
 
 
 logging.getLogger("nomyo_web").addHandler(logging.NullHandler())

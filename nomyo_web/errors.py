@@ -15,6 +15,7 @@ client ``nomyo`` 0.2.9, so ``except`` clauses move between the two unchanged::
     │   └── APITimeoutError          an attempt ran past its timeout (also a TimeoutError)
     ├── SecurityError                refused to send, or refused what came back
     ├── InvalidParameterError        a bad argument, caught before sending (also a ValueError)
+    ├── UnsupportedEndpointError     an API the protocol does not seal; nothing was sent
     ├── ClientDisposedError          the client was disposed (also a RuntimeError)
     └── SyncUnsupportedError         the sync client cannot block here (also a RuntimeError)
 
@@ -41,6 +42,7 @@ __all__ = [
     "ServerError",
     "ServiceUnavailableError",
     "SyncUnsupportedError",
+    "UnsupportedEndpointError",
     "error_from_status",
     "is_retryable_status",
 ]
@@ -88,7 +90,13 @@ class APIError(NomyoError):
         message: what went wrong.
         status_code: the HTTP status (None when made by hand without one).
         error_details: the parsed JSON error body, if any.
+
+    Attributes:
+        retry_after: the answer's ``Retry-After`` header as sent, if it had one
+            (the OpenAI-SDK transports hand it on to the SDK, which honours it).
     """
+
+    retry_after: str | None = None
 
 
 class InvalidRequestError(APIError):
@@ -208,6 +216,14 @@ class InvalidParameterError(NomyoError, ValueError):
         message: which argument, and what would be accepted.
         status_code: None.
         error_details: None.
+    """
+
+
+class UnsupportedEndpointError(NomyoError):
+    """The OpenAI SDK asked for an endpoint the protocol does not seal; nothing was sent.
+
+    Only ``POST {prefix}/chat/completions`` is end-to-end encrypted; embeddings,
+    models, files and the rest would travel in the clear, so they are refused.
     """
 
 

@@ -96,7 +96,11 @@ async def send_with_retries(
             )
             if response.status_code == 200:
                 return response
-            error = error_from_status(response.status_code, _parse_error_body(response.content))
+            status_error = error_from_status(
+                response.status_code, _parse_error_body(response.content)
+            )
+            status_error.retry_after = response.header("retry-after")
+            error = status_error
             if not is_retryable_status(response.status_code):
                 raise error
             retry_after = parse_retry_after(
