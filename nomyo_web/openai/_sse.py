@@ -28,7 +28,7 @@ _SHARED = ("id", "created", "model", "system_fingerprint", "service_tier", "_met
 
 def _delta(message: Mapping[str, Any]) -> dict[str, Any]:
     """The message as one delta: tool calls gain the ``index`` streaming consumers key on."""
-    delta = {key: value for key, value in message.items() if value is not None}
+    delta = dict(message)
     tool_calls = delta.get("tool_calls")
     if isinstance(tool_calls, list):
         delta["tool_calls"] = [

@@ -14,6 +14,7 @@ import pytest
 
 from nomyo_web._exchange import REJECTED
 from tests.client.test_security import TAMPERING
+from tests.pyodide.conftest import GOOD_KEY
 from tests.pyodide.cors_mitm import CorsMitm
 from tests.support.browser import StaticServer, is_loopback
 from tests.support.router import RouterProcess, start_router
@@ -23,7 +24,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 PROMPT = "the secret diagnosis is Q"
 MESSAGES = [{"role": "user", "content": PROMPT}]
-GOOD_KEY = "good-key-for-pyodide"
 ALLOWED_HEADERS = {
     "authorization",
     "content-type",
@@ -52,30 +52,11 @@ async def _wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> Non
     raise AssertionError("condition not reached")
 
 
-@pytest.fixture(scope="session")
-def mitm_front(cors_router: RouterProcess, page_server: StaticServer) -> Iterator[CorsMitm]:
-    proxy = CorsMitm(cors_router.url, page_server.url)
-    yield proxy
-    proxy.close()
-
-
 @pytest.fixture
 def wire(mitm_front: CorsMitm, stub_upstream: StubUpstream) -> Iterator[CorsMitm]:
     mitm_front.reset()
     yield mitm_front
     mitm_front.reset()
-
-
-@pytest.fixture(scope="session")
-def auth_router(
-    stub_upstream_server: StubUpstream, server_key_file: Path, page_server: StaticServer
-) -> Iterator[RouterProcess]:
-    with start_router(
-        *("--upstream", stub_upstream_server.url, "--key-file", str(server_key_file)),
-        *("--api-key", GOOD_KEY, "--tier-models", "maximum=allowed-model"),
-        *("--cors-origin", page_server.url),
-    ) as process:
-        yield process
 
 
 @pytest.fixture(scope="session")
