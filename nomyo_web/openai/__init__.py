@@ -39,21 +39,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-try:
-    import httpx2  # noqa: F401  (checked here, so the message says what to install)
-except ImportError as missing:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "nomyo_web.openai needs httpx2 (and the openai SDK): "
-        'pip install "nomyo-web[openai]"; in Pyodide, micropip.install("openai")'
-    ) from missing
-
 from .._lazy import lazy_attributes
-from ._sealing import SealerOptions
-from ._transports import AsyncSecureTransport, SecureTransport
+
+MISSING_EXTRA = (
+    "nomyo_web.openai needs httpx2 and the openai SDK: "
+    'pip install "nomyo-web[openai]"; in Pyodide, micropip.install("openai")'
+)
 
 if TYPE_CHECKING:
     from ._clients import secure_async_openai, secure_openai
     from ._legacy import LegacyAsyncSecureTransport, LegacySecureTransport
+    from ._sealing import SealerOptions
+    from ._transports import AsyncSecureTransport, SecureTransport
 
 __all__ = [
     "AsyncSecureTransport",
@@ -65,7 +62,12 @@ __all__ = [
     "secure_openai",
 ]
 
+# Everything is imported on first use: the pure parts (``_call``, ``_sse``, ``_answers``)
+# need neither httpx2 nor openai.
 _LAZY = {
+    "AsyncSecureTransport": "._transports",
+    "SecureTransport": "._transports",
+    "SealerOptions": "._sealing",
     "secure_async_openai": "._clients",
     "secure_openai": "._clients",
     "LegacyAsyncSecureTransport": "._legacy",

@@ -13,12 +13,16 @@ from __future__ import annotations
 import os
 from typing import Any, Unpack
 
-import httpx2
-import openai
-
 from ..errors import InvalidParameterError
+from . import MISSING_EXTRA
 from ._sealing import SealerOptions
 from ._transports import AsyncSecureTransport, SecureTransport
+
+try:
+    import httpx2
+    import openai
+except ImportError as missing:  # pragma: no cover - depends on the environment
+    raise ImportError(MISSING_EXTRA) from missing
 
 __all__ = ["DEFAULT_OPENAI_BASE_URL", "secure_async_openai", "secure_openai"]
 

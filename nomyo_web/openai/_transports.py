@@ -15,7 +15,12 @@ from __future__ import annotations
 import weakref
 from typing import Any, Unpack
 
-import httpx2
+from . import MISSING_EXTRA
+
+try:
+    import httpx2
+except ImportError as missing:  # pragma: no cover - depends on the environment
+    raise ImportError(MISSING_EXTRA) from missing
 
 from .._blocking import Blocking, default_blocking
 from ..errors import APIConnectionError, APITimeoutError
