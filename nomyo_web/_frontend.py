@@ -68,32 +68,9 @@ class ClientBase:
 
     Every request is sealed with a fresh AES-256-GCM key wrapped for the
     server's RSA key; the answer comes back sealed to this client's own RSA-4096
-    key pair, which lives in memory only and is rotated.
-
-    Args:
-        base_url: the server (``https://`` unless ``allow_http``); default
-            ``NOMYO_BASE_URL`` from the environment, else ``https://api.nomyo.ai``.
-        allow_http: allow ``http://`` (local development only; warns once per URL).
-        api_key: sent as ``Authorization: Bearer``; default ``NOMYO_API_KEY`` from
-            the environment. Also a settable attribute.
-        secure_memory: accepted for ``nomyo`` compatibility. This client always
-            overwrites the buffers Python lets it overwrite (the serialised request,
-            the opened answer, AES keys); Python cannot lock pages or zero ``str``.
-        key_dir: must be None: keys never touch the disk, by design.
-        max_retries: retries of 429, 500, 502, 503, 504 and network failures.
-        timeout: seconds per attempt (None: no limit).
-        key_rotation_interval: seconds between client key pairs; None or 0: never.
-        server_key_fingerprint: pin: the SHA-256 hex of the server key's
-            SubjectPublicKeyInfo; any other key is refused.
-        transport: an ``AsyncTransport`` used on every event loop and closed by its
-            owner; default: one of the runtime's per loop (httpx, or ``fetch``).
-        logger: where diagnostics go; default the silent ``nomyo_web`` logger.
-        crypto: a ``CryptoBackend``; default the runtime's (``cryptography`` or WebCrypto).
-
-    Raises:
-        InvalidParameterError: a bad option, or a ``key_dir``.
-        SecurityError: an ``http://`` base URL without ``allow_http``.
-        APIConnectionError: the TLS set-up (CA bundle) cannot be read.
+    key pair, which lives in memory only and is rotated. The constructor takes
+    ``nomyo``'s arguments in ``nomyo``'s order, then this package's own options
+    (keyword-only).
     """
 
     def __init__(
@@ -112,6 +89,34 @@ class ClientBase:
         logger: logging.Logger | None = None,
         crypto: CryptoBackend | None = None,
     ) -> None:
+        """Check the options and start generating the client key pair.
+
+        Args:
+            base_url: the server (``https://`` unless ``allow_http``); default
+                ``NOMYO_BASE_URL`` from the environment, else ``https://api.nomyo.ai``.
+            allow_http: allow ``http://`` (local development only; warns once per URL).
+            api_key: sent as ``Authorization: Bearer``; default ``NOMYO_API_KEY`` from
+                the environment. Also a settable attribute.
+            secure_memory: accepted for ``nomyo`` compatibility. This client always
+                overwrites the buffers Python lets it overwrite (the serialised request,
+                the opened answer, AES keys); Python cannot lock pages or zero ``str``.
+            key_dir: must be None: keys never touch the disk, by design.
+            max_retries: retries of 429, 500, 502, 503, 504 and network failures.
+            timeout: seconds per attempt (None: no limit).
+            key_rotation_interval: seconds between client key pairs; None or 0: never.
+            server_key_fingerprint: pin: the SHA-256 hex of the server key's
+                SubjectPublicKeyInfo; any other key is refused.
+            transport: an ``AsyncTransport`` used on every event loop and closed by its
+                owner; default: one of the runtime's per loop (httpx, or ``fetch``).
+            logger: where diagnostics go; default the silent ``nomyo_web`` logger.
+            crypto: a ``CryptoBackend``; default the runtime's (``cryptography`` or
+                WebCrypto).
+
+        Raises:
+            InvalidParameterError: a bad option, or a ``key_dir``.
+            SecurityError: an ``http://`` base URL without ``allow_http``.
+            APIConnectionError: the TLS set-up (the CA bundle) cannot be read.
+        """
         options.check_key_dir(key_dir)
         self._allow_http = bool(allow_http)
         self._secure_memory = bool(secure_memory)

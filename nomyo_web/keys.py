@@ -43,6 +43,12 @@ def _is_unusable(
     return task.get_loop() is not loop
 
 
+def _retrieve(task: asyncio.Task[PrivateKeyHandle]) -> None:
+    """Mark a first-key task's failure as seen: a caller reports it, or nobody needs to."""
+    if not task.cancelled():
+        task.exception()
+
+
 class ClientKeys:
     """Owns the client's RSA key pair; never writes it anywhere."""
 
@@ -83,6 +89,7 @@ class ClientKeys:
         loop = asyncio.get_running_loop()
         if _is_unusable(task, loop):
             task = loop.create_task(self._generate_first(), name="nomyo_web-keygen")
+            task.add_done_callback(_retrieve)
             self._first = task
         assert task is not None
         return task
