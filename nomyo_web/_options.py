@@ -74,8 +74,10 @@ def check_tier(value: Any) -> SecurityTier | None:
     if value is None:
         return None
     if not is_security_tier(value):
+        shown = repr(value) if isinstance(value, str) else f"a {type(value).__name__}"
+        # nomyo's wording, so programs that print it print the same.
         raise InvalidParameterError(
-            f"security_tier must be one of {', '.join(SECURITY_TIERS)} (or None)"
+            f"Invalid security_tier: {shown[:40]}. Must be one of: {', '.join(SECURITY_TIERS)}"
         )
     return value
 
