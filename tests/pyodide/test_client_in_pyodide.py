@@ -511,3 +511,40 @@ async def test_nothing_left_loopback(runtime: Any, main_client: str, wire: CorsM
     assert any(url.startswith(wire.url) for url in urls), urls
     outside = [url for url in urls if not is_loopback(url)]
     assert outside == []
+
+
+async def test_the_sync_client_blocks_where_the_runtime_can(
+    runtime: Any, wire: CorsMitm, mitm_front: CorsMitm
+) -> None:
+    blocking = await runtime.call("sync_client:can_block")
+    outcome = await runtime.call(
+        "sync_client:round_trip", base_url=mitm_front.url, content="sync hello"
+    )
+    if runtime.name == "node":
+        # Node.js 20 has no JavaScript Promise Integration: a clear error, at once, nothing sent.
+        assert blocking is False
+        assert outcome["ok"] is False and outcome["class"] == "SyncUnsupportedError"
+        assert "SecureChatCompletion" in outcome["message"] and "can_run_sync" in outcome["message"]
+        assert outcome["is_runtime_error"] is True and outcome["seconds"] < 5
+        assert wire.seen == []
+        return
+    assert blocking is (True if runtime.name == "chromium" else None)  # Chromium: JSPI
+    assert outcome == {
+        "ok": True,
+        "content": "sync hello",
+        "payload_id": wire.posts()[0].headers["X-Payload-ID"],
+        "tier": "high",
+    }
+    assert wire.posts()[0].headers["X-Security-Tier"] == "high"
+
+
+async def test_the_sync_client_raises_the_same_typed_errors(
+    runtime: Any, auth_router: RouterProcess
+) -> None:
+    if runtime.name == "node":
+        pytest.skip("no JSPI in Node.js 20: the sync client refuses before any request")
+    outcome = await runtime.call(
+        "sync_client:round_trip", base_url=auth_router.url, content="x", api_key="wrong"
+    )
+    assert outcome["ok"] is False and outcome["class"] == "AuthenticationError"
+    assert outcome["status_code"] == 401
