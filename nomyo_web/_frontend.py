@@ -18,7 +18,7 @@ from . import _options as options
 from ._core import CallOptions, ClientCore
 from ._request import check_parameters, serialise_request
 from .crypto import CryptoBackend
-from .protocol import SecurityTier
+from .protocol import ResponseAuth, SecurityTier
 from .transport import AsyncTransport
 
 __all__ = ["CREATE_DOC", "ClientBase"]
@@ -44,6 +44,7 @@ Args:
     timeout: seconds per attempt for this call (None: no limit); the client's if left out.
     max_retries: retries for this call; the client's if None.
     base_url: another server for this call (its key is fetched and cached apart).
+    response_auth: ``"auto"`` or ``"required"`` for this call; the client's if left out.
     extra_body: extra fields merged into the payload last, as in the OpenAI SDK.
     **params: OpenAI chat-completions parameters.
 
@@ -88,6 +89,7 @@ class ClientBase:
         transport: AsyncTransport | None = None,
         logger: logging.Logger | None = None,
         crypto: CryptoBackend | None = None,
+        response_auth: ResponseAuth = "auto",
     ) -> None:
         """Check the options and start generating the client key pair.
 
@@ -111,6 +113,11 @@ class ClientBase:
             logger: where diagnostics go; default the silent ``nomyo_web`` logger.
             crypto: a ``CryptoBackend``; default the runtime's (``cryptography`` or
                 WebCrypto).
+            response_auth: answers without a ``response_mac`` (the extension that binds
+                an answer to its request's AES key): ``"auto"`` accepts them, as servers
+                without the extension send today; ``"required"`` refuses them with
+                SecurityError, which closes the forged-answer hole against an
+                intermediary. A MAC that is present is always checked.
 
         Raises:
             InvalidParameterError: a bad option, or a ``key_dir``.
@@ -126,6 +133,7 @@ class ClientBase:
         )
         self._max_retries = options.check_max_retries(max_retries)
         self._timeout = options.check_timeout(timeout)
+        self._response_auth = options.check_response_auth(response_auth)
         self._core = ClientCore(
             crypto=crypto,
             transport=transport,
@@ -207,6 +215,7 @@ class ClientBase:
         timeout: float | options.NotGiven | None,
         max_retries: int | None,
         base_url: str | None,
+        response_auth: ResponseAuth | options.NotGiven,
         extra_body: Mapping[str, Any] | None,
     ) -> tuple[bytearray, CallOptions]:
         """This call's plaintext (the caller wipes it) and options; nothing is sent yet."""
@@ -222,5 +231,8 @@ class ClientBase:
             options.check_tier(security_tier),
             self._timeout if timeout is options.NOT_GIVEN else options.check_timeout(timeout),
             self._max_retries if max_retries is None else options.check_max_retries(max_retries),
+            self._response_auth
+            if response_auth is options.NOT_GIVEN
+            else options.check_response_auth(response_auth),
         )
         return serialise_request(model, messages, params, extra_body), call

@@ -1,4 +1,5 @@
-"""Checking the client's options: base URL, tier, timeout, retries, key directory."""
+"""Checking the client's options: base URL, tier, timeout, retries, key directory, response
+authentication."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from .errors import InvalidParameterError, SecurityError
-from .protocol import SECURITY_TIERS, SecurityTier, is_security_tier
+from .protocol import (
+    RESPONSE_AUTH_MODES,
+    SECURITY_TIERS,
+    ResponseAuth,
+    SecurityTier,
+    is_response_auth,
+    is_security_tier,
+)
 
 DEFAULT_BASE_URL = "https://api.nomyo.ai"
 DEFAULT_TIMEOUT = 600.0
@@ -87,6 +95,16 @@ def check_key_dir(value: Any) -> Literal[None]:
     if value is not None:
         raise InvalidParameterError(KEY_DIR_REFUSED)
     return None
+
+
+def check_response_auth(value: Any) -> ResponseAuth:
+    """``"auto"`` or ``"required"``; anything else is an InvalidParameterError."""
+    if not is_response_auth(value):
+        raise InvalidParameterError(
+            f"response_auth must be one of {', '.join(map(repr, RESPONSE_AUTH_MODES))}"
+        )
+    mode: ResponseAuth = value
+    return mode
 
 
 def check_timeout(value: Any) -> float | None:

@@ -136,9 +136,13 @@ class ServerKeys:
                 self._previous = None
             return keys
 
-    def open_sync(self, sealed: SealedMessage) -> bytearray:
-        """Open with the current key, then the previous one; raises OpenError. Blocking."""
+    def open_request_sync(self, sealed: SealedMessage) -> tuple[bytearray, bytearray]:
+        """Open with the current key, then the previous one; raises OpenError. Blocking.
+
+        Returns the plaintext and the request's AES key (the answer's
+        ``response_mac`` is derived from it); the caller wipes both.
+        """
         for key in self._candidates():
             with contextlib.suppress(OpenError):
-                return _backend.open_sync(sealed, key)
+                return _backend.open_request_sync(sealed, key)
         raise OpenError()

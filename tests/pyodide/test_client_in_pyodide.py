@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from nomyo_web._exchange import REJECTED
+from nomyo_web._exchange import REJECTED, UNAUTHENTICATED
+from tests.client.test_response_auth import FORGED, forge
 from tests.client.test_security import TAMPERING
 from tests.pyodide.cors_mitm import CorsMitm
 from tests.support.browser import StaticServer, is_loopback
@@ -372,6 +373,14 @@ async def test_a_redirect_is_not_followed(runtime: Any, main_client: str, wire: 
     assert [seen.path for seen in wire.seen if "elsewhere" in seen.path] == []
 
 
+async def _refusal(runtime: Any, client_id: str) -> tuple[Any, Any, Any]:
+    """What ``create()`` raised: its class, message and status code."""
+    error = await runtime.call(
+        "client:create_error", client_id=client_id, model="m", messages=MESSAGES
+    )
+    return error["class"], error["message"], error["status_code"]
+
+
 @pytest.mark.parametrize(
     "attack",
     [
@@ -388,14 +397,7 @@ async def test_tampered_answers_are_security_errors(
     await runtime.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
     wire.reset()
     wire.script(mutate=TAMPERING[attack])
-    error = await runtime.call(
-        "client:create_error", client_id=main_client, model="m", messages=MESSAGES
-    )
-    assert (error["class"], error["message"], error["status_code"]) == (
-        "SecurityError",
-        REJECTED,
-        None,
-    )
+    assert await _refusal(runtime, main_client) == ("SecurityError", REJECTED, None)
     assert len(wire.posts()) == 1
 
 
@@ -408,6 +410,32 @@ async def test_an_answer_swapped_between_requests_is_refused(
         "client:gather_creates", client_id=main_client, contents=["first", "second"], model="m"
     )
     assert [(r["class"], r["message"]) for r in results] == [("SecurityError", REJECTED)] * 2
+
+
+async def test_under_required_honest_answers_pass_and_forged_ones_are_refused(
+    runtime: Any, wire: CorsMitm
+) -> None:
+    options = {"client_id": "required", "base_url": wire.url, "response_auth": "required"}
+    await runtime.call("client:make_client", **options)
+    answer = await runtime.call("client:create", client_id="required", model="m", messages=MESSAGES)
+    assert answer["choices"][0]["message"]["content"] == PROMPT
+    for mac, message in [(None, UNAUTHENTICATED), ("random", REJECTED), ("copied", REJECTED)]:
+        wire.reset()
+        wire.script(mutate=forge(wire, mac=mac))
+        assert await _refusal(runtime, "required") == ("SecurityError", message, None), mac
+        assert len(wire.posts()) == 1
+
+
+async def test_under_auto_a_wrong_mac_is_refused_and_a_missing_one_accepted(
+    runtime: Any, main_client: str, wire: CorsMitm
+) -> None:
+    wire.script(mutate=forge(wire, mac="copied"))
+    assert await _refusal(runtime, main_client) == ("SecurityError", REJECTED, None)
+    wire.script(mutate=forge(wire))  # the documented limit of "auto"
+    response = await runtime.call(
+        "client:create", client_id=main_client, model="m", messages=MESSAGES
+    )
+    assert response["choices"][0]["message"]["content"] == FORGED
 
 
 async def test_the_clients_private_key_cannot_be_exported(runtime: Any, main_client: str) -> None:
