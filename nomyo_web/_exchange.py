@@ -1,8 +1,15 @@
 """One sealed exchange: seal the request, send it (with retries), open the answer.
 
 Every check on the way back raises the same opaque SecurityError: a downgrade,
-a malformed envelope, a failed tag, a body that is not JSON, and an answer whose
-``_metadata.payload_id`` is not this request's (a swapped response).
+a malformed envelope, a ``response_mac`` that does not verify, a failed tag, a
+body that is not JSON, and an answer whose ``_metadata.payload_id`` is not this
+request's (a swapped response).
+
+The request's AES key is kept, as a ``bytearray``, from sealing until the
+answer is checked, then wiped: it is the secret the answer's ``response_mac``
+is bound to (the response-authentication extension, protocol.md). An answer
+without the field is accepted under ``response_auth="auto"`` (servers without
+the extension) and refused under ``"required"``.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from .protocol import (
     HEADER_SECURITY_TIER,
     PATH_SECURE_COMPLETION,
     EnvelopeFormatError,
+    ParsedEnvelope,
+    ResponseAuth,
     SecurityTier,
     annotate_opened,
     build_envelope,
@@ -33,9 +42,20 @@ from .protocol import (
 from .transport import AsyncTransport, Request, Response
 from .transport.retry import send_with_retries
 
-__all__ = ["REJECTED", "CallOptions", "bind_completion", "exchange", "open_response"]
+__all__ = [
+    "REJECTED",
+    "UNAUTHENTICATED",
+    "CallOptions",
+    "bind_completion",
+    "exchange",
+    "open_response",
+]
 
 REJECTED = "the server's response failed verification and was discarded"
+UNAUTHENTICATED = (
+    "the server's response carries no response_mac, and response_auth='required' refuses "
+    "answers that are not bound to this request; it was discarded"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +68,8 @@ class CallOptions:
         security_tier: sent as ``X-Security-Tier``; None lets the server choose.
         timeout: seconds per attempt (None: no limit), for the key fetch too.
         max_retries: retries after the first attempt, for the key fetch too.
+        response_auth: ``"auto"`` accepts an answer without ``response_mac``,
+            ``"required"`` refuses it; a present one is always verified.
     """
 
     base_url: str
@@ -55,6 +77,7 @@ class CallOptions:
     security_tier: SecurityTier | None
     timeout: float | None
     max_retries: int
+    response_auth: ResponseAuth = "auto"
 
 
 def _headers(private_key: PrivateKeyHandle, payload_id: str, opts: CallOptions) -> dict[str, str]:
@@ -80,17 +103,28 @@ async def exchange(
     logger: logging.Logger,
 ) -> dict[str, Any]:
     """Seal ``plaintext`` for ``server_key``, send it, and open the answer with ``private_key``."""
-    sealed = await crypto.seal(plaintext, server_key)
-    payload_id = str(uuid.uuid4())
-    request = Request(
-        "POST",
-        opts.base_url + PATH_SECURE_COMPLETION,
-        _headers(private_key, payload_id, opts),
-        build_envelope(sealed),
-        opts.timeout,
-    )
-    response = await send_with_retries(transport, request, opts.max_retries, logger)
-    return await open_response(crypto, response, private_key, payload_id, logger)
+    sealed, request_key = await crypto.seal_request(plaintext, server_key)
+    try:
+        payload_id = str(uuid.uuid4())
+        request = Request(
+            "POST",
+            opts.base_url + PATH_SECURE_COMPLETION,
+            _headers(private_key, payload_id, opts),
+            build_envelope(sealed),
+            opts.timeout,
+        )
+        response = await send_with_retries(transport, request, opts.max_retries, logger)
+        return await open_response(
+            crypto,
+            response,
+            private_key,
+            payload_id,
+            logger,
+            request_key=request_key,
+            response_auth=opts.response_auth,
+        )
+    finally:
+        wipe(request_key)
 
 
 async def open_response(
@@ -99,19 +133,55 @@ async def open_response(
     private_key: PrivateKeyHandle,
     payload_id: str,
     logger: logging.Logger,
+    *,
+    request_key: bytearray | None = None,
+    response_auth: ResponseAuth = "auto",
 ) -> dict[str, Any]:
-    """Verify and open a 200 answer; SecurityError (one message) on any failure."""
+    """Verify and open a 200 answer; SecurityError (one message) on any failure.
+
+    ``request_key`` is the AES key the request was sealed with; without it a
+    ``response_mac`` cannot be checked, so an answer carrying one is refused.
+    """
     try:
         envelope = parse_envelope(response.content)
     except EnvelopeFormatError as exc:
         logger.debug("response rejected: envelope %s", exc.problem)
         raise SecurityError(REJECTED) from None
+    await _check_response_mac(crypto, envelope, request_key, payload_id, response_auth, logger)
     try:
         plaintext = await crypto.open(envelope.sealed, private_key)
     except OpenError:
         logger.debug("response rejected: could not be opened")
         raise SecurityError(REJECTED) from None
     return bind_completion(plaintext, payload_id, envelope.processed_at, logger)
+
+
+async def _check_response_mac(
+    crypto: CryptoBackend,
+    envelope: ParsedEnvelope,
+    request_key: bytearray | None,
+    payload_id: str,
+    response_auth: ResponseAuth,
+    logger: logging.Logger,
+) -> None:
+    """Verify the answer's ``response_mac`` before anything opens it (SecurityError)."""
+    if envelope.response_mac is None:
+        if response_auth == "required":
+            logger.debug("response rejected: no response_mac under response_auth='required'")
+            raise SecurityError(UNAUTHENTICATED)
+        logger.debug("response carries no response_mac; accepted under response_auth='auto'")
+        return
+    if request_key is None:
+        logger.debug("response rejected: a response_mac but no request key to check it")
+        raise SecurityError(REJECTED)
+    try:
+        await crypto.verify_response_mac(
+            request_key, payload_id, envelope.sealed, envelope.response_mac
+        )
+    except OpenError:
+        logger.debug("response rejected: response_mac did not verify")
+        raise SecurityError(REJECTED) from None
+    logger.debug("response_mac verified")
 
 
 def bind_completion(

@@ -18,7 +18,7 @@ from . import _options as options
 from ._core import CallOptions, ClientCore
 from ._request import check_parameters, serialise_request
 from .crypto import CryptoBackend
-from .protocol import SecurityTier
+from .protocol import ResponseAuth, SecurityTier
 from .transport import AsyncTransport
 
 __all__ = ["CREATE_DOC", "ClientBase"]
@@ -44,6 +44,7 @@ Args:
     timeout: seconds per attempt for this call (None: no limit); the client's if left out.
     max_retries: retries for this call; the client's if None.
     base_url: another server for this call (its key is fetched and cached apart).
+    response_auth: ``"auto"`` or ``"required"`` for this call; the client's if left out.
     extra_body: extra fields merged into the payload last, as in the OpenAI SDK.
     **params: OpenAI chat-completions parameters.
 
@@ -68,32 +69,9 @@ class ClientBase:
 
     Every request is sealed with a fresh AES-256-GCM key wrapped for the
     server's RSA key; the answer comes back sealed to this client's own RSA-4096
-    key pair, which lives in memory only and is rotated.
-
-    Args:
-        base_url: the server (``https://`` unless ``allow_http``); default
-            ``NOMYO_BASE_URL`` from the environment, else ``https://api.nomyo.ai``.
-        allow_http: allow ``http://`` (local development only; warns once per URL).
-        api_key: sent as ``Authorization: Bearer``; default ``NOMYO_API_KEY`` from
-            the environment. Also a settable attribute.
-        secure_memory: accepted for ``nomyo`` compatibility. This client always
-            overwrites the buffers Python lets it overwrite (the serialised request,
-            the opened answer, AES keys); Python cannot lock pages or zero ``str``.
-        key_dir: must be None: keys never touch the disk, by design.
-        max_retries: retries of 429, 500, 502, 503, 504 and network failures.
-        timeout: seconds per attempt (None: no limit).
-        key_rotation_interval: seconds between client key pairs; None or 0: never.
-        server_key_fingerprint: pin: the SHA-256 hex of the server key's
-            SubjectPublicKeyInfo; any other key is refused.
-        transport: an ``AsyncTransport`` used on every event loop and closed by its
-            owner; default: one of the runtime's per loop (httpx, or ``fetch``).
-        logger: where diagnostics go; default the silent ``nomyo_web`` logger.
-        crypto: a ``CryptoBackend``; default the runtime's (``cryptography`` or WebCrypto).
-
-    Raises:
-        InvalidParameterError: a bad option, or a ``key_dir``.
-        SecurityError: an ``http://`` base URL without ``allow_http``.
-        APIConnectionError: the TLS set-up (CA bundle) cannot be read.
+    key pair, which lives in memory only and is rotated. The constructor takes
+    ``nomyo``'s arguments in ``nomyo``'s order, then this package's own options
+    (keyword-only).
     """
 
     def __init__(
@@ -111,7 +89,41 @@ class ClientBase:
         transport: AsyncTransport | None = None,
         logger: logging.Logger | None = None,
         crypto: CryptoBackend | None = None,
+        response_auth: ResponseAuth = "auto",
     ) -> None:
+        """Check the options and start generating the client key pair.
+
+        Args:
+            base_url: the server (``https://`` unless ``allow_http``); default
+                ``NOMYO_BASE_URL`` from the environment, else ``https://api.nomyo.ai``.
+            allow_http: allow ``http://`` (local development only; warns once per URL).
+            api_key: sent as ``Authorization: Bearer``; default ``NOMYO_API_KEY`` from
+                the environment. Also a settable attribute.
+            secure_memory: accepted for ``nomyo`` compatibility. This client always
+                overwrites the buffers Python lets it overwrite (the serialised request,
+                the opened answer, AES keys); Python cannot lock pages or zero ``str``.
+            key_dir: must be None: keys never touch the disk, by design.
+            max_retries: retries of 429, 500, 502, 503, 504 and network failures.
+            timeout: seconds per attempt (None: no limit).
+            key_rotation_interval: seconds between client key pairs; None or 0: never.
+            server_key_fingerprint: pin: the SHA-256 hex of the server key's
+                SubjectPublicKeyInfo; any other key is refused.
+            transport: an ``AsyncTransport`` used on every event loop and closed by its
+                owner; default: one of the runtime's per loop (httpx, or ``fetch``).
+            logger: where diagnostics go; default the silent ``nomyo_web`` logger.
+            crypto: a ``CryptoBackend``; default the runtime's (``cryptography`` or
+                WebCrypto).
+            response_auth: answers without a ``response_mac`` (the extension that binds
+                an answer to its request's AES key): ``"auto"`` accepts them, as servers
+                without the extension send today; ``"required"`` refuses them with
+                SecurityError, which closes the forged-answer hole against an
+                intermediary. A MAC that is present is always checked.
+
+        Raises:
+            InvalidParameterError: a bad option, or a ``key_dir``.
+            SecurityError: an ``http://`` base URL without ``allow_http``.
+            APIConnectionError: the TLS set-up (the CA bundle) cannot be read.
+        """
         options.check_key_dir(key_dir)
         self._allow_http = bool(allow_http)
         self._secure_memory = bool(secure_memory)
@@ -121,6 +133,7 @@ class ClientBase:
         )
         self._max_retries = options.check_max_retries(max_retries)
         self._timeout = options.check_timeout(timeout)
+        self._response_auth = options.check_response_auth(response_auth)
         self._core = ClientCore(
             crypto=crypto,
             transport=transport,
@@ -202,6 +215,7 @@ class ClientBase:
         timeout: float | options.NotGiven | None,
         max_retries: int | None,
         base_url: str | None,
+        response_auth: ResponseAuth | options.NotGiven,
         extra_body: Mapping[str, Any] | None,
     ) -> tuple[bytearray, CallOptions]:
         """This call's plaintext (the caller wipes it) and options; nothing is sent yet."""
@@ -217,5 +231,8 @@ class ClientBase:
             options.check_tier(security_tier),
             self._timeout if timeout is options.NOT_GIVEN else options.check_timeout(timeout),
             self._max_retries if max_retries is None else options.check_max_retries(max_retries),
+            self._response_auth
+            if response_auth is options.NOT_GIVEN
+            else options.check_response_auth(response_auth),
         )
         return serialise_request(model, messages, params, extra_body), call

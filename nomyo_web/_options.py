@@ -1,4 +1,5 @@
-"""Checking the client's options: base URL, tier, timeout, retries, key directory."""
+"""Checking the client's options: base URL, tier, timeout, retries, key directory, response
+authentication."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from typing import Any, Final, Literal
 from urllib.parse import urlsplit
 
 from .errors import InvalidParameterError, SecurityError
-from .protocol import SECURITY_TIERS, SecurityTier, is_security_tier
+from .protocol import (
+    RESPONSE_AUTH_MODES,
+    SECURITY_TIERS,
+    ResponseAuth,
+    SecurityTier,
+    is_response_auth,
+    is_security_tier,
+)
 
 DEFAULT_BASE_URL = "https://api.nomyo.ai"
 DEFAULT_TIMEOUT = 600.0
@@ -74,8 +82,10 @@ def check_tier(value: Any) -> SecurityTier | None:
     if value is None:
         return None
     if not is_security_tier(value):
+        shown = repr(value) if isinstance(value, str) else f"a {type(value).__name__}"
+        # nomyo's wording, so programs that print it print the same.
         raise InvalidParameterError(
-            f"security_tier must be one of {', '.join(SECURITY_TIERS)} (or None)"
+            f"Invalid security_tier: {shown[:40]}. Must be one of: {', '.join(SECURITY_TIERS)}"
         )
     return value
 
@@ -85,6 +95,16 @@ def check_key_dir(value: Any) -> Literal[None]:
     if value is not None:
         raise InvalidParameterError(KEY_DIR_REFUSED)
     return None
+
+
+def check_response_auth(value: Any) -> ResponseAuth:
+    """``"auto"`` or ``"required"``; anything else is an InvalidParameterError."""
+    if not is_response_auth(value):
+        raise InvalidParameterError(
+            f"response_auth must be one of {', '.join(map(repr, RESPONSE_AUTH_MODES))}"
+        )
+    mode: ResponseAuth = value
+    return mode
 
 
 def check_timeout(value: Any) -> float | None:

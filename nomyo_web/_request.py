@@ -70,7 +70,14 @@ OPENAI_CHAT_PARAMETERS = frozenset(
 )
 """Never mistaken for a misspelt client option, however close (``service_tier``)."""
 
-CALL_OPTIONS = ("security_tier", "api_key", "timeout", "max_retries", "base_url")
+CALL_OPTIONS = (
+    "security_tier",
+    "api_key",
+    "timeout",
+    "max_retries",
+    "base_url",
+    "response_auth",
+)
 """Options of ``create()`` that steer the call and are never sent in the payload."""
 
 CONSTRUCTOR_OPTIONS = (

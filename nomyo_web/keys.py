@@ -7,11 +7,12 @@ generates the next pair while the current one stays in use, then swaps it in.
 A request holds the handle it sealed with, so it is opened with that key even
 if a rotation happens while it is in flight.
 
-The pair belongs to no event loop; the tasks that make it do. Rotation runs in
-the loop of the latest call and is restarted in the next call's loop when its
-loop has ended (one ``asyncio.run()`` per call): it is due by the pair's age,
-so a restart neither skips nor repeats a rotation. ``dispose()`` may be called
-from any thread.
+The pair belongs to no event loop; the tasks that make it do. Rotation is a
+timer (``loop.call_later``, never a sleeping task, so a loop that ends leaves
+nothing pending behind) in the loop of a recent call; when that loop has ended
+or stands idle (one ``asyncio.run()`` per call), the next call sets it again in
+its own loop. It is due by the pair's age, so moving it neither skips nor
+repeats a rotation. ``dispose()`` may be called from any thread.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import asyncio
 import logging
 import time
 
-from ._tasks import cancel_from_any_thread
+from ._tasks import cancel_from_any_thread, running_loop
 from .crypto import CryptoBackend, PrivateKeyHandle
 from .errors import ClientDisposedError, SecurityError
 
@@ -42,6 +43,12 @@ def _is_unusable(
     return task.get_loop() is not loop
 
 
+def _retrieve(task: asyncio.Task[PrivateKeyHandle]) -> None:
+    """Mark a first-key task's failure as seen: a caller reports it, or nobody needs to."""
+    if not task.cancelled():
+        task.exception()
+
+
 class ClientKeys:
     """Owns the client's RSA key pair; never writes it anywhere."""
 
@@ -58,6 +65,7 @@ class ClientKeys:
         self._born = 0.0
         self._first: asyncio.Task[PrivateKeyHandle] | None = None
         self._rotation: asyncio.Task[None] | None = None
+        self._timer: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
         self._retired: list[PrivateKeyHandle] = []
         self._rotations = 0
         self._disposed = False
@@ -81,6 +89,7 @@ class ClientKeys:
         loop = asyncio.get_running_loop()
         if _is_unusable(task, loop):
             task = loop.create_task(self._generate_first(), name="nomyo_web-keygen")
+            task.add_done_callback(_retrieve)
             self._first = task
         assert task is not None
         return task
@@ -128,27 +137,54 @@ class ClientKeys:
             raise SecurityError("could not generate the client key pair") from None
 
     def _keep_rotating(self) -> None:
-        """Make sure a rotation task runs (in this loop, if the last one's loop has ended)."""
+        """Make sure the next rotation is set, in this loop if the last one's loop cannot run it."""
         if self._interval is None or self._disposed:
             return
-        task = self._rotation
-        if task is None or task.done():
+        rotation = self._rotation
+        if rotation is not None and not rotation.done() and not rotation.get_loop().is_closed():
+            return  # a new pair is being generated
+        loop = asyncio.get_running_loop()
+        if self._timer is not None:
+            timer_loop, handle = self._timer
+            if timer_loop is loop or (timer_loop.is_running() and not handle.cancelled()):
+                return
+            self._cancel_timer()
+        self._set_timer(loop)
+
+    def _set_timer(self, loop: asyncio.AbstractEventLoop) -> None:
+        assert self._interval is not None
+        delay = max(0.0, self._born + self._interval - time.monotonic())
+        self._timer = (loop, loop.call_later(delay, self._rotation_due))
+
+    def _cancel_timer(self) -> None:
+        timer, self._timer = self._timer, None
+        if timer is None:
+            return
+        loop, handle = timer
+        if loop.is_closed():
+            return
+        if loop.is_running() and loop is not running_loop():
+            loop.call_soon_threadsafe(handle.cancel)
+        else:
+            handle.cancel()
+
+    def _rotation_due(self) -> None:
+        self._timer = None
+        if not self._disposed:
             self._rotation = asyncio.get_running_loop().create_task(
-                self._rotate_when_due(self._interval), name="nomyo_web-key-rotation"
+                self._rotate_in_background(), name="nomyo_web-key-rotation"
             )
 
-    async def _rotate_when_due(self, interval: float) -> None:
-        while not self._disposed:
-            await asyncio.sleep(max(0.0, self._born + interval - time.monotonic()))
-            if self._disposed:
-                return
-            try:
-                await self.rotate()
-            except ClientDisposedError:
-                return
-            except Exception as exc:  # keep the current pair; try again next interval
-                self._logger.warning("client key rotation failed: %s", type(exc).__name__)
-                self._born = time.monotonic()
+    async def _rotate_in_background(self) -> None:
+        try:
+            await self.rotate()
+        except ClientDisposedError:
+            return
+        except Exception as exc:  # keep the current pair; try again a full interval later
+            self._logger.warning("client key rotation failed: %s", type(exc).__name__)
+            self._born = time.monotonic()
+        if not self._disposed:
+            self._set_timer(asyncio.get_running_loop())
 
     async def rotate(self) -> PrivateKeyHandle:
         """Generate a new pair (the old one stays in use meanwhile), then swap it in."""
@@ -164,6 +200,7 @@ class ClientKeys:
     def dispose(self) -> None:
         """Stop rotation and drop every key reference. Idempotent; any thread."""
         self._disposed = True
+        self._cancel_timer()
         for task in (self._rotation, self._first):
             cancel_from_any_thread(task)
         self._rotation = None

@@ -19,7 +19,7 @@ from typing import Any
 from ._blocking import Blocking, default_blocking
 from ._frontend import CREATE_DOC, ClientBase
 from ._options import NOT_GIVEN, NotGiven
-from .protocol import SecurityTier, wipe
+from .protocol import ResponseAuth, SecurityTier, wipe
 
 __all__ = ["SyncSecureChatCompletion"]
 
@@ -51,6 +51,7 @@ class SyncSecureChatCompletion(ClientBase):
         timeout: float | NotGiven | None = NOT_GIVEN,
         max_retries: int | None = None,
         base_url: str | None = None,
+        response_auth: ResponseAuth | NotGiven = NOT_GIVEN,
         extra_body: Mapping[str, Any] | None = None,
         **params: Any,
     ) -> dict[str, Any]:
@@ -64,6 +65,7 @@ class SyncSecureChatCompletion(ClientBase):
             timeout=timeout,
             max_retries=max_retries,
             base_url=base_url,
+            response_auth=response_auth,
             extra_body=extra_body,
         )
         try:

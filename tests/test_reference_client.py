@@ -8,6 +8,7 @@ own. nomyo waits 1 s and then 2 s between its retries.
 
 from __future__ import annotations
 
+import base64
 import json
 import warnings
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import nomyo
 import pytest
 from nomyo import SecureChatCompletion
 
+from tests.client.mitm import Mitm
 from tests.support.keys import shared_private_key
 from tests.support.router import RouterProcess, start_router
 from tests.support.stub_upstream import StubUpstream
@@ -198,3 +200,30 @@ async def test_upstream_unavailable_after_its_retries(
     assert caught.value.status_code == 503
     assert caught.value.error_details == {"detail": "Inference upstream unavailable"}
     assert stub_upstream.calls == 3
+
+
+async def test_it_accepts_answers_that_carry_a_response_mac(
+    router_url: str, stub_upstream: StubUpstream, key_dir: Path
+):
+    # The router adds response_mac to every sealed answer; a client without the
+    # extension must ignore the field. A recording proxy shows it was there.
+    answers: list[bytes] = []
+
+    def record(body: bytes) -> bytes:
+        answers.append(body)
+        return body
+
+    proxy = Mitm(router_url)
+    try:
+        proxy.script(times=2, mutate=record)
+        client = _client(proxy.url, key_dir)
+        for text in ("first", "second"):
+            response = await client.create(
+                model="test-model", messages=[{"role": "user", "content": text}]
+            )
+            assert response["choices"][0]["message"]["content"] == text
+            assert response["_metadata"]["is_encrypted"] is True
+    finally:
+        proxy.close()
+    assert len(answers) == 2
+    assert all(len(base64.b64decode(json.loads(a)["response_mac"])) == 32 for a in answers)

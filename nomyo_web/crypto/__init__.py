@@ -8,6 +8,12 @@ Both seal and open exactly the protocol's hybrid scheme: a fresh AES-256-GCM
 key and 12-byte nonce per message, no associated data, the 16-byte tag kept
 apart from the ciphertext, and the AES key wrapped with RSA-OAEP (SHA-256,
 MGF1-SHA-256, no label). Failures to open are one opaque ``OpenError``.
+
+Both also compute and verify the response-authentication extension's
+``response_mac`` (HKDF-SHA256 from the request's AES key, then HMAC-SHA256
+over the answer; the byte layout is in ``protocol.response_mac``). So the
+client seals a request *keeping* its AES key (``seal_request``), and a failed
+MAC check is the same opaque ``OpenError`` as a failed tag.
 """
 
 from __future__ import annotations
@@ -94,6 +100,24 @@ class CryptoBackend(Protocol):
 
     async def open(self, sealed: SealedMessage, private_key: PrivateKeyHandle) -> bytearray:
         """Open ``sealed`` with ``private_key``; raises OpenError. The result may be zeroed."""
+        ...
+
+    async def seal_request(
+        self, plaintext: bytes | bytearray, public_key: PublicKeyHandle
+    ) -> tuple[SealedMessage, bytearray]:
+        """``seal``, also returning its AES key; the caller wipes it once the answer is checked."""
+        ...
+
+    async def response_mac(
+        self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage
+    ) -> bytes:
+        """The ``response_mac`` of ``answer`` to the request sealed with ``request_key``."""
+        ...
+
+    async def verify_response_mac(
+        self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage, mac: bytes
+    ) -> None:
+        """Check ``mac`` in constant time; raises OpenError (nothing says what differed)."""
         ...
 
 

@@ -10,18 +10,22 @@ from __future__ import annotations
 import asyncio
 import os
 
-from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..protocol import (
     AES_KEY_BYTES,
     MAX_RSA_BITS,
     MIN_RSA_BITS,
     NONCE_BYTES,
+    RESPONSE_MAC_BYTES,
     TAG_BYTES,
     SealedMessage,
+    response_mac_chunks,
+    response_mac_info,
     wipe,
 )
 from . import (
@@ -50,6 +54,18 @@ def _public_handle(key: rsa.RSAPublicKey) -> PublicKeyHandle:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return PublicKeyHandle(pem.decode("ascii"), key.key_size, spki_fingerprint(der), key)
+
+
+def _decrypt_payload(aes_key: bytearray, sealed: SealedMessage) -> bytearray:
+    """AES-256-GCM open of ``sealed``'s payload; raises OpenError."""
+    if len(aes_key) != AES_KEY_BYTES or len(sealed.nonce) != NONCE_BYTES:
+        raise OpenError()
+    try:
+        return bytearray(
+            AESGCM(bytes(aes_key)).decrypt(sealed.nonce, sealed.ciphertext + sealed.tag, None)
+        )
+    except (InvalidTag, ValueError, TypeError, OverflowError):
+        raise OpenError() from None
 
 
 class PycaBackend:
@@ -114,6 +130,14 @@ class PycaBackend:
     # -- seal / open ----------------------------------------------------------
 
     def seal_sync(self, plaintext: bytes | bytearray, public_key: PublicKeyHandle) -> SealedMessage:
+        sealed, aes_key = self.seal_request_sync(plaintext, public_key)
+        wipe(aes_key)
+        return sealed
+
+    def seal_request_sync(
+        self, plaintext: bytes | bytearray, public_key: PublicKeyHandle
+    ) -> tuple[SealedMessage, bytearray]:
+        """``seal_sync``, also returning the AES key; the caller wipes it."""
         native = public_key.native
         if not isinstance(native, rsa.RSAPublicKey):
             raise KeyFormatError("not an RSA public key")
@@ -122,11 +146,24 @@ class PycaBackend:
             nonce = os.urandom(NONCE_BYTES)
             sealed = AESGCM(bytes(aes_key)).encrypt(nonce, bytes(plaintext), None)
             encrypted_key = native.encrypt(bytes(aes_key), _oaep())
-        finally:
+        except BaseException:
             wipe(aes_key)
-        return SealedMessage(sealed[:-TAG_BYTES], nonce, sealed[-TAG_BYTES:], encrypted_key)
+            raise
+        message = SealedMessage(sealed[:-TAG_BYTES], nonce, sealed[-TAG_BYTES:], encrypted_key)
+        return message, aes_key
 
     def open_sync(self, sealed: SealedMessage, private_key: PrivateKeyHandle) -> bytearray:
+        plaintext, aes_key = self.open_request_sync(sealed, private_key)
+        wipe(aes_key)
+        return plaintext
+
+    def open_request_sync(
+        self, sealed: SealedMessage, private_key: PrivateKeyHandle
+    ) -> tuple[bytearray, bytearray]:
+        """``open_sync``, also returning the request's AES key (for its answer's ``response_mac``).
+
+        The caller wipes both buffers.
+        """
         native = private_key.native
         if not isinstance(native, rsa.RSAPrivateKey):
             raise OpenError()
@@ -135,15 +172,44 @@ class PycaBackend:
         except (ValueError, TypeError):
             raise OpenError() from None
         try:
-            if len(aes_key) != AES_KEY_BYTES or len(sealed.nonce) != NONCE_BYTES:
-                raise OpenError()
-            return bytearray(
-                AESGCM(bytes(aes_key)).decrypt(sealed.nonce, sealed.ciphertext + sealed.tag, None)
-            )
-        except (InvalidTag, ValueError, TypeError, OverflowError):
-            raise OpenError() from None
-        finally:
+            plaintext = _decrypt_payload(aes_key, sealed)
+        except BaseException:
             wipe(aes_key)
+            raise
+        return plaintext, aes_key
+
+    # -- response_mac ---------------------------------------------------------
+
+    def _response_hmac(
+        self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage
+    ) -> hmac.HMAC:
+        if len(request_key) != AES_KEY_BYTES:
+            raise OpenError()
+        hkdf = HKDF(
+            algorithm=hashes.SHA256(),
+            length=RESPONSE_MAC_BYTES,
+            salt=b"",
+            info=response_mac_info(payload_id),
+        )
+        mac = hmac.HMAC(hkdf.derive(request_key), hashes.SHA256())
+        for chunk in response_mac_chunks(answer):
+            mac.update(chunk)
+        return mac
+
+    def response_mac_sync(
+        self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage
+    ) -> bytes:
+        """The ``response_mac`` of ``answer`` to the request sealed with ``request_key``."""
+        return self._response_hmac(request_key, payload_id, answer).finalize()
+
+    def verify_response_mac_sync(
+        self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage, mac: bytes
+    ) -> None:
+        """Constant-time check (``HMAC.verify``); raises OpenError."""
+        try:
+            self._response_hmac(request_key, payload_id, answer).verify(mac)
+        except InvalidSignature:
+            raise OpenError() from None
 
     # -- CryptoBackend --------------------------------------------------------
 
@@ -161,3 +227,18 @@ class PycaBackend:
 
     async def open(self, sealed: SealedMessage, private_key: PrivateKeyHandle) -> bytearray:
         return self.open_sync(sealed, private_key)
+
+    async def seal_request(
+        self, plaintext: bytes | bytearray, public_key: PublicKeyHandle
+    ) -> tuple[SealedMessage, bytearray]:
+        return self.seal_request_sync(plaintext, public_key)
+
+    async def response_mac(
+        self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage
+    ) -> bytes:
+        return self.response_mac_sync(request_key, payload_id, answer)
+
+    async def verify_response_mac(
+        self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage, mac: bytes
+    ) -> None:
+        self.verify_response_mac_sync(request_key, payload_id, answer, mac)

@@ -5,10 +5,18 @@ no script in the page, this package included, can export it. Its public half
 is exported once (SPKI) for the PEM sent as ``X-Public-Key``.
 
 The per-message AES-256-GCM key is generated inside WebCrypto and leaves it
-only wrapped (``wrapKey`` with RSA-OAEP); on open it is unwrapped straight
-into a non-extractable ``CryptoKey``. So no AES key is ever in Python memory.
-WebCrypto's AES-GCM output is ``ciphertext || tag``; the tag is split off
-because the envelope keeps them apart.
+wrapped (``wrapKey`` with RSA-OAEP); on open it is unwrapped straight into a
+non-extractable ``CryptoKey``. The one exception is a request's key, which the
+client needs again to check the answer's ``response_mac``: ``seal_request``
+exports it once into a ``bytearray`` (zeroing the JavaScript copy), and the
+client wipes that when the answer is checked. An answer's key never leaves
+WebCrypto. WebCrypto's AES-GCM output is ``ciphertext || tag``; the tag is
+split off because the envelope keeps them apart.
+
+``response_mac``: the request key is imported as a non-extractable HKDF key
+and the HMAC key is *derived* into WebCrypto (``deriveKey``, which computes
+what ``deriveBits`` followed by an HMAC ``importKey`` would, but never puts
+the derived bytes in a buffer); ``verify`` compares in constant time.
 
 Every algorithm parameter is spelled out at its call site.
 """
@@ -27,8 +35,11 @@ from ..protocol import (
     MAX_RSA_BITS,
     MIN_RSA_BITS,
     NONCE_BYTES,
+    RESPONSE_MAC_BYTES,
     TAG_BYTES,
     SealedMessage,
+    response_mac_info,
+    response_mac_input,
 )
 from . import (
     KeyFormatError,
@@ -44,6 +55,8 @@ __all__ = ["WebCryptoBackend"]
 _RSA_OAEP_SHA256 = {"name": "RSA-OAEP", "hash": "SHA-256"}
 _PUBLIC_EXPONENT_65537 = b"\x01\x00\x01"
 _AES_GCM_256 = {"name": "AES-GCM", "length": AES_KEY_BYTES * 8}
+# Without "length" an HMAC key derived by deriveKey is one hash *block* (512 bits) long.
+_HMAC_SHA256 = {"name": "HMAC", "hash": "SHA-256", "length": RESPONSE_MAC_BYTES * 8}
 
 
 def _aes_gcm_params(nonce: bytes) -> Any:
@@ -108,6 +121,19 @@ class WebCryptoBackend:
     async def seal(
         self, plaintext: bytes | bytearray, public_key: PublicKeyHandle
     ) -> SealedMessage:
+        sealed, _ = await self._seal(plaintext, public_key)
+        return sealed
+
+    async def seal_request(
+        self, plaintext: bytes | bytearray, public_key: PublicKeyHandle
+    ) -> tuple[SealedMessage, bytearray]:
+        sealed, aes_key = await self._seal(plaintext, public_key)
+        return sealed, take_bytearray(await self._subtle.exportKey("raw", aes_key))
+
+    async def _seal(
+        self, plaintext: bytes | bytearray, public_key: PublicKeyHandle
+    ) -> tuple[SealedMessage, Any]:
+        """The sealed message and its AES ``CryptoKey`` (extractable: ``wrapKey`` needs that)."""
         if public_key.native is None:
             raise KeyFormatError("the public key was disposed")
         subtle = self._subtle
@@ -123,9 +149,10 @@ class WebCryptoBackend:
         finally:
             data.fill(0)  # the JavaScript copy of the plaintext
         sealed_bytes = py_bytes(sealed)
-        return SealedMessage(
+        message = SealedMessage(
             sealed_bytes[:-TAG_BYTES], nonce, sealed_bytes[-TAG_BYTES:], py_bytes(wrapped)
         )
+        return message, aes_key
 
     async def open(self, sealed: SealedMessage, private_key: PrivateKeyHandle) -> bytearray:
         if private_key.native is None or len(sealed.nonce) != NONCE_BYTES:
@@ -152,3 +179,50 @@ class WebCryptoBackend:
         except JsException:
             raise OpenError() from None
         return take_bytearray(plain)
+
+    # -- response_mac ---------------------------------------------------------
+
+    async def _response_mac_key(
+        self, request_key: bytes | bytearray, payload_id: str, usage: str
+    ) -> Any:
+        """The HMAC-SHA256 ``CryptoKey`` HKDF derives from ``request_key`` (non-extractable)."""
+        if len(request_key) != AES_KEY_BYTES:
+            raise OpenError()
+        subtle = self._subtle
+        ikm = js_bytes(request_key)
+        try:
+            base = await subtle.importKey("raw", ikm, "HKDF", False, js_array(["deriveKey"]))
+        finally:
+            ikm.fill(0)  # the JavaScript copy of the request key
+        hkdf = js_object(
+            {
+                "name": "HKDF",
+                "hash": "SHA-256",
+                "salt": js_bytes(b""),
+                "info": js_bytes(response_mac_info(payload_id)),
+            }
+        )
+        return await subtle.deriveKey(hkdf, base, js_object(_HMAC_SHA256), False, js_array([usage]))
+
+    async def response_mac(
+        self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage
+    ) -> bytes:
+        try:
+            key = await self._response_mac_key(request_key, payload_id, "sign")
+            mac = await self._subtle.sign("HMAC", key, js_bytes(response_mac_input(answer)))
+        except JsException:
+            raise OpenError() from None
+        return py_bytes(mac)
+
+    async def verify_response_mac(
+        self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage, mac: bytes
+    ) -> None:
+        try:
+            key = await self._response_mac_key(request_key, payload_id, "verify")
+            valid = await self._subtle.verify(
+                "HMAC", key, js_bytes(mac), js_bytes(response_mac_input(answer))
+            )
+        except JsException:
+            raise OpenError() from None
+        if not valid:
+            raise OpenError()

@@ -34,6 +34,17 @@ from .headers import (
 )
 from .limits import MAX_ENVELOPE_BYTES, MAX_PLAINTEXT_BYTES, MAX_PUBLIC_KEY_PEM_BYTES
 from .metadata import annotate_opened, is_bound_to, response_metadata
+from .response_mac import (
+    RESPONSE_AUTH_LABEL,
+    RESPONSE_AUTH_MODES,
+    RESPONSE_MAC_BYTES,
+    RESPONSE_MAC_FIELD,
+    ResponseAuth,
+    is_response_auth,
+    response_mac_chunks,
+    response_mac_info,
+    response_mac_input,
+)
 from .retry_after import MAX_RETRY_AFTER, parse_retry_after
 from .tiers import SECURITY_TIERS, SecurityTier, is_security_tier
 
@@ -57,10 +68,15 @@ __all__ = [
     "PATH_SECURE_COMPLETION",
     "PAYLOAD_ALGORITHM",
     "PROTOCOL_VERSION",
+    "RESPONSE_AUTH_LABEL",
+    "RESPONSE_AUTH_MODES",
+    "RESPONSE_MAC_BYTES",
+    "RESPONSE_MAC_FIELD",
     "SECURITY_TIERS",
     "TAG_BYTES",
     "EnvelopeFormatError",
     "ParsedEnvelope",
+    "ResponseAuth",
     "SealedMessage",
     "SecurityTier",
     "annotate_opened",
@@ -70,9 +86,13 @@ __all__ = [
     "error_code",
     "is_bound_to",
     "is_decryption_failure",
+    "is_response_auth",
     "is_security_tier",
     "parse_envelope",
     "parse_retry_after",
+    "response_mac_chunks",
+    "response_mac_info",
+    "response_mac_input",
     "response_metadata",
     "wipe",
 ]

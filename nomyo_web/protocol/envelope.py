@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from .response_mac import RESPONSE_MAC_BYTES, RESPONSE_MAC_FIELD
+
 PROTOCOL_VERSION = "1.0"
 ENVELOPE_ALGORITHM = "hybrid-aes256-rsa4096"
 KEY_ALGORITHM = "RSA-OAEP-SHA256"
@@ -41,10 +43,15 @@ class SealedMessage:
 
 @dataclass(frozen=True, slots=True)
 class ParsedEnvelope:
-    """A validated envelope: its parts and, on responses, ``processed_at``."""
+    """A validated envelope: its parts and, on responses, ``processed_at`` and ``response_mac``.
+
+    ``response_mac`` is None when the field is absent (a server without the
+    extension); a present but malformed one fails the parse.
+    """
 
     sealed: SealedMessage
     processed_at: int | float | None = None
+    response_mac: bytes | None = None
 
 
 class EnvelopeFormatError(ValueError):
@@ -62,8 +69,14 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def build_envelope(sealed: SealedMessage, processed_at: int | None = None) -> bytes:
-    """The UTF-8 JSON envelope for ``sealed`` (``processed_at`` is added on responses)."""
+def build_envelope(
+    sealed: SealedMessage, processed_at: int | None = None, response_mac: bytes | None = None
+) -> bytes:
+    """The UTF-8 JSON envelope for ``sealed``.
+
+    Answers add ``processed_at`` and, from servers with the response-authentication
+    extension, ``response_mac``.
+    """
     envelope: dict[str, Any] = {
         "version": PROTOCOL_VERSION,
         "algorithm": ENVELOPE_ALGORITHM,
@@ -78,6 +91,8 @@ def build_envelope(sealed: SealedMessage, processed_at: int | None = None) -> by
     }
     if processed_at is not None:
         envelope["processed_at"] = processed_at
+    if response_mac is not None:
+        envelope[RESPONSE_MAC_FIELD] = _b64(response_mac)
     return json.dumps(envelope, separators=(",", ":")).encode("utf-8")
 
 
@@ -152,11 +167,29 @@ def parse_envelope(body: bytes | bytearray | memoryview | str) -> ParsedEnvelope
     if not MIN_RSA_BITS // 8 <= len(encrypted_key) <= MAX_RSA_BITS // 8:
         raise _fail("bad_field", 'envelope field "encrypted_aes_key" has an impossible length')
     ciphertext = _read_base64(payload, "ciphertext")
+    return ParsedEnvelope(
+        SealedMessage(ciphertext, nonce, tag, encrypted_key),
+        _read_processed_at(value),
+        _read_response_mac(value),
+    )
+
+
+def _read_processed_at(value: dict[str, Any]) -> int | float | None:
     processed_at = value.get("processed_at")
     if (
         isinstance(processed_at, bool)
         or not isinstance(processed_at, int | float)
         or (isinstance(processed_at, float) and not math.isfinite(processed_at))
     ):
-        processed_at = None
-    return ParsedEnvelope(SealedMessage(ciphertext, nonce, tag, encrypted_key), processed_at)
+        return None
+    result: int | float = processed_at
+    return result
+
+
+def _read_response_mac(value: dict[str, Any]) -> bytes | None:
+    """The MAC when the field is there (any value, ``null`` included, must be 32 bytes)."""
+    if RESPONSE_MAC_FIELD not in value:
+        return None
+    mac = _read_base64(value, RESPONSE_MAC_FIELD)
+    _check_size(RESPONSE_MAC_FIELD, mac, RESPONSE_MAC_BYTES)
+    return mac

@@ -1,8 +1,14 @@
-"""``POST /v1/chat/secure_completion``: check → open → policy → engine → seal.
+"""``POST /v1/chat/secure_completion``: check → open → policy → engine → seal (+ response_mac).
 
 RSA work (opening the request, sealing the answer) runs in worker threads:
 ``cryptography`` releases the GIL there, so it neither blocks the event loop
 nor keeps a second core idle.
+
+Every sealed answer carries ``response_mac`` (the response-authentication
+extension in protocol.md): HMAC-SHA256 under a key HKDF derives from the
+request's AES key, so only a party that opened the request can write an answer
+a client will verify. The AES key is held from opening until the answer is
+sealed, then wiped. A replay is answered with the stored bytes, MAC included.
 """
 
 from __future__ import annotations
@@ -159,9 +165,17 @@ class SecureCompletion:
 
     async def _answer(self, request: Request, ask: _Ask, sealed: Any) -> bytes:
         try:
-            plaintext = await asyncio.to_thread(self.keys.open_sync, sealed)
+            plaintext, request_key = await asyncio.to_thread(self.keys.open_request_sync, sealed)
         except OpenError:
             raise DECRYPTION_FAILED from None
+        try:
+            return await self._answer_opened(request, ask, plaintext, request_key)
+        finally:
+            wipe(request_key)
+
+    async def _answer_opened(
+        self, request: Request, ask: _Ask, plaintext: bytearray, request_key: bytearray
+    ) -> bytes:
         chat = _load_chat_request(plaintext)
         request.state.model = chat["model"][:128]
         self.tiers.check(ask.tier, chat["model"])
@@ -173,10 +187,10 @@ class SecureCompletion:
             completion = await self.engine.complete(chat)
         except EngineError as error:
             raise HTTPProblem(error.status, error.detail, retry_after=error.retry_after) from None
-        return await asyncio.to_thread(self._seal, completion, ask)
+        return await asyncio.to_thread(self._seal, completion, ask, request_key)
 
     @staticmethod
-    def _seal(completion: dict[str, Any], ask: _Ask) -> bytes:
+    def _seal(completion: dict[str, Any], ask: _Ask, request_key: bytearray) -> bytes:
         processed_at = int(time.time())
         completion["_metadata"] = response_metadata(ask.payload_id, processed_at, ask.tier)
         plaintext = bytearray(json.dumps(completion, separators=(",", ":")).encode("utf-8"))
@@ -184,4 +198,5 @@ class SecureCompletion:
             sealed = _backend.seal_sync(plaintext, ask.client_key)
         finally:
             wipe(plaintext)
-        return build_envelope(sealed, processed_at=processed_at)
+        mac = _backend.response_mac_sync(request_key, ask.payload_id, sealed)
+        return build_envelope(sealed, processed_at=processed_at, response_mac=mac)

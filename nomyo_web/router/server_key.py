@@ -117,10 +117,13 @@ class ServerKeys:
             logger.error("key reload failed, keeping the current key: %s", error)
             return False
         with self._lock:
-            if key.public.fingerprint == self._current.public.fingerprint:
-                return False
-            self._previous, self._current = self._current, key
-            self._previous_until = time.monotonic() + self.grace
+            unchanged = key.public.fingerprint == self._current.public.fingerprint
+            if not unchanged:
+                self._previous, self._current = self._current, key
+                self._previous_until = time.monotonic() + self.grace
+        if unchanged:
+            logger.info("key file re-read: the server key is unchanged")
+            return False
         logger.info("server key rotated; the previous key is accepted for %.0f s", self.grace)
         return True
 
@@ -133,9 +136,13 @@ class ServerKeys:
                 self._previous = None
             return keys
 
-    def open_sync(self, sealed: SealedMessage) -> bytearray:
-        """Open with the current key, then the previous one; raises OpenError. Blocking."""
+    def open_request_sync(self, sealed: SealedMessage) -> tuple[bytearray, bytearray]:
+        """Open with the current key, then the previous one; raises OpenError. Blocking.
+
+        Returns the plaintext and the request's AES key (the answer's
+        ``response_mac`` is derived from it); the caller wipes both.
+        """
         for key in self._candidates():
             with contextlib.suppress(OpenError):
-                return _backend.open_sync(sealed, key)
+                return _backend.open_request_sync(sealed, key)
         raise OpenError()

@@ -1,9 +1,9 @@
 """A real man-in-the-middle HTTP proxy on loopback, for the client's tests.
 
 It forwards every request to the router and records what crossed the wire;
-a test can script it to answer a status itself, hang, tamper with or swap
-answers, or serve another server key -- everything an attacker or a broken
-network in between could do.
+a test can script it to answer a status itself, hang, rewrite request headers,
+tamper with, replace, lose or swap answers, or serve another server key --
+everything an attacker or a broken network in between could do.
 """
 
 from __future__ import annotations
@@ -35,8 +35,12 @@ class Action:
     status: int | None = None  # answer this status instead of forwarding
     body: Any = None  # ... with this JSON body
     headers: dict[str, str] = field(default_factory=dict)
+    after_forward: bool = False  # forward first, then answer `status`: the answer is lost
+    forward_headers: dict[str, str] = field(default_factory=dict)  # rewritten on the way in
+    answer: Callable[[Seen], bytes] | None = None  # answer 200 with this, forwarding nothing
     hang: float = 0.0  # hold the request this long (until the client leaves)
     mutate: Callable[[bytes], bytes] | None = None  # rewrite the forwarded 200 body
+    method: str = "POST"  # the requests it applies to, in order (GET: the key fetches)
 
 
 class Mitm:
@@ -123,22 +127,39 @@ class _Handler(BaseHTTPRequestHandler):
         seen = Seen(self.command, self.path, dict(self.headers.items()), body)
         with mitm._lock:
             mitm.seen.append(seen)
-            action = mitm.actions.popleft() if (mitm.actions and self.command == "POST") else None
-        if self.path.endswith("/pki/public_key") and mitm.public_key_override is not None:
+            action = None
+            if mitm.actions and mitm.actions[0].method == self.command:
+                action = mitm.actions.popleft()
+        if (
+            action is None
+            and self.path.endswith("/pki/public_key")
+            and mitm.public_key_override is not None
+        ):
             self._send(200, {"Content-Type": "text/plain"}, mitm.public_key_override)
             return
         if action is not None and action.hang:
             self._hold(mitm, seen, action.hang)
             return
-        if action is not None and action.status is not None:
-            payload = json.dumps(action.body if action.body is not None else {"detail": "scripted"})
-            self._send(
-                action.status,
-                {"Content-Type": "application/json", **action.headers},
-                payload.encode(),
-            )
+        if action is not None and action.status is not None and not action.after_forward:
+            self._send_scripted(action)
             return
-        status, answer_headers, answer = mitm.forward(Seen(seen.method, seen.path, headers, body))
+        if action is not None and action.answer is not None:
+            self._send(200, {"Content-Type": "application/json"}, action.answer(seen))
+            return
+        self._relay(mitm, Seen(seen.method, seen.path, headers, body), action)
+
+    def _relay(self, mitm: Mitm, outgoing: Seen, action: Action | None) -> None:
+        """Forward to the router (as ``action`` rewrites it) and pass its answer back."""
+        if action is not None and action.forward_headers:
+            rewritten = {name.lower() for name in action.forward_headers}
+            outgoing.headers = {
+                k: v for k, v in outgoing.headers.items() if k.lower() not in rewritten
+            }
+            outgoing.headers.update(action.forward_headers)
+        status, answer_headers, answer = mitm.forward(outgoing)
+        if action is not None and action.status is not None:
+            self._send_scripted(action)  # the router answered; that answer never arrives
+            return
         if status == 200 and self.command == "POST":
             if action is not None and action.mutate is not None:
                 answer = action.mutate(answer)
@@ -148,6 +169,14 @@ class _Handler(BaseHTTPRequestHandler):
             k: v for k, v in answer_headers.items() if k.lower() in ("content-type", "retry-after")
         }
         self._send(status, keep, answer)
+
+    def _send_scripted(self, action: Action) -> None:
+        payload = json.dumps(action.body if action.body is not None else {"detail": "scripted"})
+        self._send(
+            action.status or 500,
+            {"Content-Type": "application/json", **action.headers},
+            payload.encode(),
+        )
 
     def _hold(self, mitm: Mitm, seen: Seen, seconds: float) -> None:
         deadline = time.monotonic() + seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import textwrap
@@ -10,6 +11,9 @@ import textwrap
 import pytest
 
 from nomyo_web import ClientDisposedError
+from nomyo_web.crypto import PrivateKeyHandle
+
+from .conftest import PooledKeys
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 
@@ -60,11 +64,41 @@ async def test_async_with_disposes(make_client, stub_upstream) -> None:
         await client.acreate(model="m", messages=MESSAGES)
 
 
-async def test_dispose_during_first_key_generation(make_client) -> None:
-    client = make_client()
+class UninterruptibleKeys(PooledKeys):
+    """Key generation that runs to its end even when the task awaiting it is cancelled,
+    as a blocking backend call does (a thread, a WebCrypto promise); the test releases it."""
+
+    def __init__(self, pool: list[PrivateKeyHandle]) -> None:
+        super().__init__(pool)
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.made: list[PrivateKeyHandle] = []
+
+    async def generate_private_key(self, bits: int = 4096) -> PrivateKeyHandle:
+        self.started.set()
+        while not self.release.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.release.wait()
+        key = await super().generate_private_key(bits)
+        self.made.append(key)
+        return key
+
+
+async def test_dispose_during_first_key_generation(make_client, key_pool) -> None:
+    crypto = UninterruptibleKeys(key_pool)
+    client = make_client(crypto=crypto)
+    await asyncio.wait_for(crypto.started.wait(), 5)  # generation is under way
     client.dispose()
-    await asyncio.sleep(0.05)
-    assert client._core.keys._current is None
+    crypto.release.set()  # ... and finishes after the dispose
+    for _ in range(100):
+        if crypto.made:
+            break
+        await asyncio.sleep(0.01)
+    (key,) = crypto.made
+    assert client._core.keys._current is None  # the late key was not installed
+    assert key.native is None and key.public.native is None  # ... and was dropped
+    with pytest.raises(ClientDisposedError):
+        await client.create(model="m", messages=MESSAGES)
 
 
 def test_rotation_never_keeps_a_process_alive(router_url: str) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from nomyo_web._exchange import REJECTED
+from nomyo_web._exchange import REJECTED, UNAUTHENTICATED
+from tests.client.test_response_auth import FORGED, forge
 from tests.client.test_security import TAMPERING
 from tests.pyodide.conftest import GOOD_KEY
 from tests.pyodide.cors_mitm import CorsMitm
@@ -353,6 +354,14 @@ async def test_a_redirect_is_not_followed(runtime: Any, main_client: str, wire: 
     assert [seen.path for seen in wire.seen if "elsewhere" in seen.path] == []
 
 
+async def _refusal(runtime: Any, client_id: str) -> tuple[Any, Any, Any]:
+    """What ``create()`` raised: its class, message and status code."""
+    error = await runtime.call(
+        "client:create_error", client_id=client_id, model="m", messages=MESSAGES
+    )
+    return error["class"], error["message"], error["status_code"]
+
+
 @pytest.mark.parametrize(
     "attack",
     [
@@ -369,14 +378,7 @@ async def test_tampered_answers_are_security_errors(
     await runtime.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
     wire.reset()
     wire.script(mutate=TAMPERING[attack])
-    error = await runtime.call(
-        "client:create_error", client_id=main_client, model="m", messages=MESSAGES
-    )
-    assert (error["class"], error["message"], error["status_code"]) == (
-        "SecurityError",
-        REJECTED,
-        None,
-    )
+    assert await _refusal(runtime, main_client) == ("SecurityError", REJECTED, None)
     assert len(wire.posts()) == 1
 
 
@@ -389,6 +391,32 @@ async def test_an_answer_swapped_between_requests_is_refused(
         "client:gather_creates", client_id=main_client, contents=["first", "second"], model="m"
     )
     assert [(r["class"], r["message"]) for r in results] == [("SecurityError", REJECTED)] * 2
+
+
+async def test_under_required_honest_answers_pass_and_forged_ones_are_refused(
+    runtime: Any, wire: CorsMitm
+) -> None:
+    options = {"client_id": "required", "base_url": wire.url, "response_auth": "required"}
+    await runtime.call("client:make_client", **options)
+    answer = await runtime.call("client:create", client_id="required", model="m", messages=MESSAGES)
+    assert answer["choices"][0]["message"]["content"] == PROMPT
+    for mac, message in [(None, UNAUTHENTICATED), ("random", REJECTED), ("copied", REJECTED)]:
+        wire.reset()
+        wire.script(mutate=forge(wire, mac=mac))
+        assert await _refusal(runtime, "required") == ("SecurityError", message, None), mac
+        assert len(wire.posts()) == 1
+
+
+async def test_under_auto_a_wrong_mac_is_refused_and_a_missing_one_accepted(
+    runtime: Any, main_client: str, wire: CorsMitm
+) -> None:
+    wire.script(mutate=forge(wire, mac="copied"))
+    assert await _refusal(runtime, main_client) == ("SecurityError", REJECTED, None)
+    wire.script(mutate=forge(wire))  # the documented limit of "auto"
+    response = await runtime.call(
+        "client:create", client_id=main_client, model="m", messages=MESSAGES
+    )
+    assert response["choices"][0]["message"]["content"] == FORGED
 
 
 async def test_the_clients_private_key_cannot_be_exported(runtime: Any, main_client: str) -> None:
@@ -492,3 +520,40 @@ async def test_nothing_left_loopback(runtime: Any, main_client: str, wire: CorsM
     assert any(url.startswith(wire.url) for url in urls), urls
     outside = [url for url in urls if not is_loopback(url)]
     assert outside == []
+
+
+async def test_the_sync_client_blocks_where_the_runtime_can(
+    runtime: Any, wire: CorsMitm, mitm_front: CorsMitm
+) -> None:
+    blocking = await runtime.call("sync_client:can_block")
+    outcome = await runtime.call(
+        "sync_client:round_trip", base_url=mitm_front.url, content="sync hello"
+    )
+    if runtime.name == "node":
+        # Node.js 20 has no JavaScript Promise Integration: a clear error, at once, nothing sent.
+        assert blocking is False
+        assert outcome["ok"] is False and outcome["class"] == "SyncUnsupportedError"
+        assert "SecureChatCompletion" in outcome["message"] and "can_run_sync" in outcome["message"]
+        assert outcome["is_runtime_error"] is True and outcome["seconds"] < 5
+        assert wire.seen == []
+        return
+    assert blocking is (True if runtime.name == "chromium" else None)  # Chromium: JSPI
+    assert outcome == {
+        "ok": True,
+        "content": "sync hello",
+        "payload_id": wire.posts()[0].headers["X-Payload-ID"],
+        "tier": "high",
+    }
+    assert wire.posts()[0].headers["X-Security-Tier"] == "high"
+
+
+async def test_the_sync_client_raises_the_same_typed_errors(
+    runtime: Any, auth_router: RouterProcess
+) -> None:
+    if runtime.name == "node":
+        pytest.skip("no JSPI in Node.js 20: the sync client refuses before any request")
+    outcome = await runtime.call(
+        "sync_client:round_trip", base_url=auth_router.url, content="x", api_key="wrong"
+    )
+    assert outcome["ok"] is False and outcome["class"] == "AuthenticationError"
+    assert outcome["status_code"] == 401

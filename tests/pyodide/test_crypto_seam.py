@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tests.support.keys import unknown_curve_pem
 from tests.unit import independent_crypto as ref
+from tests.unit.test_response_mac import VECTOR_IDS, VECTORS
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -176,3 +177,44 @@ async def test_the_private_key_is_a_non_extractable_crypto_key(
         "modulus_bits": 4096,
         "usages": ["decrypt", "unwrapKey"],
     }
+
+
+@pytest.mark.parametrize(("key", "payload_id", "envelope", "mac"), VECTORS, ids=VECTOR_IDS)
+async def test_the_runtime_computes_and_verifies_the_response_mac_vectors(
+    runtime: Any, key: bytes, payload_id: str, envelope: dict[str, Any], mac: str
+) -> None:
+    args = {"key_b64": _b64(key), "payload_id": payload_id, "envelope": envelope}
+    assert await runtime.call("crypto:response_mac_of", **args) == mac
+    assert await runtime.call("crypto:response_mac_check", mac_b64=mac, **args) == "verified"
+
+
+@pytest.mark.parametrize("change", ["mac", "payload_id", "key", "short-mac", "short-key"])
+async def test_a_response_mac_that_does_not_match_is_one_opaque_error(
+    runtime: Any, change: str
+) -> None:
+    key, payload_id, envelope, mac = VECTORS[0]
+    args = {"key_b64": _b64(key), "payload_id": payload_id, "envelope": envelope, "mac_b64": mac}
+    if change == "mac":
+        raw = bytearray(base64.b64decode(mac))
+        raw[0] ^= 0x01
+        args["mac_b64"] = _b64(bytes(raw))
+    elif change == "payload_id":
+        args["payload_id"] = payload_id + "x"
+    elif change == "key":
+        args["key_b64"] = _b64(bytes(32))
+    elif change == "short-mac":
+        args["mac_b64"] = _b64(base64.b64decode(mac)[:31])
+    else:
+        args["key_b64"] = _b64(key[:16])
+    assert await runtime.call("crypto:response_mac_check", **args) == "decryption failed"
+
+
+async def test_seal_request_keeps_the_key_it_sealed_with(runtime: Any, host_key: Any) -> None:
+    result = await runtime.call(
+        "crypto:seal_request_for",
+        public_pem=ref.public_pem(host_key),
+        plaintext_b64=_b64(PLAINTEXT),
+    )
+    plaintext, key = ref.open_with_key(result["envelope"], host_key)
+    assert plaintext == PLAINTEXT
+    assert base64.b64decode(result["kept_key"]) == key and result["kept_type"] == "bytearray"

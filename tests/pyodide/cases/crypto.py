@@ -110,3 +110,37 @@ def forget_key(key_id: str) -> bool:
     key = _KEYS.pop(key_id)
     key.forget()
     return key.native is None and key.public.native is None
+
+
+async def response_mac_of(key_b64: str, payload_id: str, envelope: dict[str, Any]) -> str:
+    """The runtime backend's ``response_mac`` of an answer envelope, base64."""
+    sealed = parse_envelope(json.dumps(envelope).encode()).sealed
+    key = bytearray(base64.b64decode(key_b64))
+    return _b64(await default_crypto().response_mac(key, payload_id, sealed))
+
+
+async def response_mac_check(
+    key_b64: str, payload_id: str, envelope: dict[str, Any], mac_b64: str
+) -> str:
+    """``"verified"``, or the message of the one opaque OpenError."""
+    sealed = parse_envelope(json.dumps(envelope).encode()).sealed
+    key = bytearray(base64.b64decode(key_b64))
+    try:
+        await default_crypto().verify_response_mac(
+            key, payload_id, sealed, base64.b64decode(mac_b64)
+        )
+    except OpenError as exc:
+        return str(exc)
+    return "verified"
+
+
+async def seal_request_for(public_pem: str, plaintext_b64: str) -> dict[str, Any]:
+    """``seal_request``: the envelope and (for the host to compare) the key it kept, base64."""
+    backend = default_crypto()
+    key = await backend.load_public_key(public_pem)
+    sealed, aes_key = await backend.seal_request(base64.b64decode(plaintext_b64), key)
+    return {
+        "envelope": json.loads(build_envelope(sealed)),
+        "kept_key": _b64(aes_key),
+        "kept_type": type(aes_key).__name__,
+    }
