@@ -62,8 +62,8 @@ def secure_async_openai(
         openai_options: more ``openai.AsyncOpenAI`` arguments (``max_retries``,
             ``timeout``, ``default_headers`` ...; headers are not sent, only the
             protocol's own are).
-        **options: the transport's: ``security_tier``, ``allow_http``,
-            ``server_key_fingerprint``, ``key_rotation_interval``, ...
+        **options: the transport's (``SealerOptions``): ``security_tier``,
+            ``allow_http``, ``server_key_fingerprint``, ``response_auth``, ...
 
     Raises:
         InvalidParameterError: no API key, or a bad transport option.

@@ -28,7 +28,7 @@ from .._core import CallOptions, ClientCore
 from .._frontend import HTTP_WARNING
 from ..crypto import CryptoBackend
 from ..errors import APIError
-from ..protocol import wipe
+from ..protocol import ResponseAuth, wipe
 from ..transport import AsyncTransport
 from ._answers import Answer, completion_answer, error_answer
 from ._call import read_call, read_payload
@@ -42,6 +42,7 @@ class SealerOptions(TypedDict, total=False):
     security_tier: str | None
     allow_http: bool
     server_key_fingerprint: str | None
+    response_auth: ResponseAuth
     key_rotation_interval: float | None
     transport: AsyncTransport | None
     crypto: CryptoBackend | None
@@ -57,6 +58,9 @@ class Sealer:
             names another; None lets the server choose.
         allow_http: allow ``http://`` base URLs (local development; warns once per URL).
         server_key_fingerprint: pin: the SHA-256 hex of the server key's SPKI.
+        response_auth: ``"auto"`` (default) verifies a ``response_mac`` when the answer
+            has one; ``"required"`` also refuses answers without one (a forging
+            intermediary's), as ``SecurityError``.
         key_rotation_interval: seconds between client key pairs; None or 0: never.
         transport: the ``AsyncTransport`` the core sends with (default: the runtime's,
             httpx on CPython and ``fetch`` in Pyodide, one per event loop).
@@ -67,6 +71,7 @@ class Sealer:
     def __init__(self, **given: Unpack[SealerOptions]) -> None:
         self._tier = options.check_tier(given.get("security_tier"))
         self._allow_http = bool(given.get("allow_http", False))
+        self._response_auth = options.check_response_auth(given.get("response_auth", "auto"))
         self._warned_http: set[str] = set()
         rotation = given.get("key_rotation_interval", options.DEFAULT_KEY_ROTATION_INTERVAL)
         self.core = ClientCore(
@@ -93,7 +98,8 @@ class Sealer:
             self._warned_http.add(base.url)
             warnings.warn(HTTP_WARNING.format(url=base.url), UserWarning, stacklevel=2)
         tier = self._tier if call.security_tier is None else options.check_tier(call.security_tier)
-        return CallOptions(base.url, options.check_api_key(call.api_key), tier, call.timeout, 0)
+        api_key = options.check_api_key(call.api_key)
+        return CallOptions(base.url, api_key, tier, call.timeout, 0, self._response_auth)
 
     async def answer(self, call: CallOptions, body: bytes) -> Answer:
         """Seal ``body`` (the SDK's JSON), send it, and return what to answer the SDK.

@@ -110,9 +110,9 @@ class AsyncSecureTransport(httpx2.AsyncBaseTransport):
             ),
         )
 
-    Keyword options: ``security_tier``, ``allow_http``, ``server_key_fingerprint``,
-    ``key_rotation_interval``, ``transport``, ``crypto``, ``logger`` (see
-    ``nomyo_web.openai.Sealer``). The API key is the SDK's; its timeout is the
+    Keyword options (``SealerOptions``): ``security_tier``, ``allow_http``,
+    ``server_key_fingerprint``, ``response_auth``, ``key_rotation_interval``,
+    ``transport``, ``crypto``, ``logger``. The API key is the SDK's; its timeout is the
     SDK's read timeout, per attempt; retries are the SDK's (``max_retries``).
     Only ``POST <base_url>/chat/completions`` is sent (``UnsupportedEndpointError``
     otherwise). The client key pair lives in memory until ``aclose()``, which the

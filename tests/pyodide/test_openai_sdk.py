@@ -17,6 +17,7 @@ import pytest
 import pytest_asyncio
 
 from nomyo_web._exchange import REJECTED
+from tests.client.test_response_auth import FORGED, forge
 from tests.client.test_security import TAMPERING
 from tests.pyodide.conftest import GOOD_KEY, RUNTIMES
 from tests.pyodide.cors_mitm import CorsMitm
@@ -424,6 +425,30 @@ async def test_a_security_failure_is_our_security_error_never_retried(
         False,
     )
     assert error["message"] == REJECTED
+    assert len(wire.posts()) == 1
+
+
+@pytest.mark.parametrize(
+    ("mac", "response_auth"), [(None, "required"), ("random", "auto"), ("copied", "auto")]
+)
+async def test_a_forged_answer_is_our_security_error(
+    sdk: Any, mitm_front: CorsMitm, wire: CorsMitm, mac: str | None, response_auth: str
+) -> None:
+    # An intermediary trusted by TLS answers itself, sealed to the key it read on the wire.
+    client_id = f"forged-{mac}-{response_auth}"
+    await sdk.call(
+        "openai_sdk:make",
+        client_id=client_id,
+        base_url=mitm_front.url,
+        max_retries=2,
+        response_auth=response_auth,
+    )
+    wire.script(mutate=forge(wire, mac))
+    error = await sdk.call(
+        "openai_sdk:chat_error", client_id=client_id, model="m", messages=MESSAGES
+    )
+    assert (error["class"], error["is_openai_error"]) == ("SecurityError", False)
+    assert FORGED not in error["message"]
     assert len(wire.posts()) == 1
 
 
