@@ -130,9 +130,16 @@ def _has_flag(flags: tuple[str, ...], name: str) -> bool:
 
 
 def start_router(
-    *flags: str, env: Mapping[str, str] | None = None, timeout: float = 60.0
+    *flags: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+    python: Path | None = None,
 ) -> RouterProcess:
-    """Start ``python -m nomyo_web.router *flags`` and wait for its listening line."""
+    """Start ``python -m nomyo_web.router *flags`` and wait for its listening line.
+
+    ``python``: another environment's interpreter, running the nomyo-web installed
+    there (not this checkout's: it starts outside the repository, without PYTHONPATH).
+    """
     args = list(flags)
     if not _has_flag(flags, "--host"):
         args += ["--host", "127.0.0.1"]
@@ -144,9 +151,11 @@ def start_router(
     child_env.pop("NOMYO_ROUTER_API_KEYS", None)
     child_env["PYTHONUNBUFFERED"] = "1"
     child_env.update(env or {})
+    if python is not None:
+        child_env.pop("PYTHONPATH", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nomyo_web.router", *args],
-        cwd=REPO_ROOT,
+        [str(python or sys.executable), "-m", "nomyo_web.router", *args],
+        cwd=REPO_ROOT if python is None else python.parent,
         env=child_env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
