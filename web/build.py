@@ -33,8 +33,8 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
@@ -49,8 +49,7 @@ PYODIDE_PLATFORM = "pyemscripten_2026_0_wasm32"
 MICROPIP = ("micropip", "0.11.1")
 
 
-@dataclass(frozen=True)
-class PinnedWheel:
+class PinnedWheel(NamedTuple):
     """A PyPI wheel at an exact version and hash; ``depends``: its requirements inside Pyodide."""
 
     version: str
