@@ -71,6 +71,12 @@ class Session:
         async with server_context(proc.url, proc.proc.pid, self.client_key) as target:
             return await measure_transports(target, plan)
 
+    async def _section_openai(self, plan: dict[str, int]) -> dict[str, Any]:
+        from .openai_sdk import measure_openai
+
+        proc = self.stub_router()
+        return await measure_openai(proc.url, proc.proc.pid, self.stub_url, plan)
+
     async def _section_router(self, plan: dict[str, int]) -> dict[str, Any]:
         from .router_load import measure_router
 

@@ -108,6 +108,18 @@ def judge(report: dict[str, Any]) -> list[dict[str, Any]]:
             False,
         ),
         _target(
+            "CPython OpenAI SDK per call ÷ SecureChatCompletion.create()",
+            _get(report, "openai", "cpython", "sdk_over_create"),
+            1.15,
+            False,
+        ),
+        _target(
+            "Chromium OpenAI SDK per call ÷ SecureChatCompletion.create()",
+            _get(report, "openai", "chromium", "sdk_over_create"),
+            1.15,
+            False,
+        ),
+        _target(
             "Chromium navigation → ready client ÷ bare loadPyodide()",
             _get(report, "browser", "cold_start", "ready_client_over_bare"),
             1.2,
