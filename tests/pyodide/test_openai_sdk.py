@@ -287,6 +287,20 @@ async def test_the_tier_is_the_transports_unless_the_request_names_one(
     assert len(wire.posts()) == 2
 
 
+async def test_plain_http_without_allow_http_is_refused_before_sending(
+    sdk: Any, mitm_front: CorsMitm, wire: CorsMitm
+) -> None:
+    await sdk.call(
+        "openai_sdk:make", client_id="strict-http", base_url=mitm_front.url, allow_http=False
+    )
+    error = await sdk.call(
+        "openai_sdk:chat_error", client_id="strict-http", model="m", messages=MESSAGES
+    )
+    assert (error["class"], error["is_openai_error"]) == ("SecurityError", False)
+    assert "allow_http" in error["message"]
+    assert wire.seen == []
+
+
 async def test_other_endpoints_are_refused_and_nothing_is_sent(
     sdk: Any, client: str, wire: CorsMitm
 ) -> None:
