@@ -4,10 +4,20 @@ from __future__ import annotations
 
 __all__ = ["SECTIONS", "plan_for"]
 
-SECTIONS = ("cpython", "transports", "router", "payload", "memory", "engine", "browser")
+SECTIONS = (
+    "cpython",
+    "clients",
+    "transports",
+    "router",
+    "payload",
+    "memory",
+    "engine",
+    "browser",
+)
 
 _FULL: dict[str, dict[str, int]] = {
     "cpython": {"rounds": 6, "ours": 100, "official": 20, "rsa": 60, "trips": 200},
+    "clients": {"rounds": 6, "calls": 100, "warm": 5},
     "transports": {"rounds": 6, "ours": 100, "trips": 200},
     "router": {"rounds": 3, "per_level": 300, "workers_rounds": 4, "rsa": 100, "spin": 40},
     "payload": {"repeats": 5},
@@ -17,6 +27,7 @@ _FULL: dict[str, dict[str, int]] = {
 }
 _QUICK: dict[str, dict[str, int]] = {
     "cpython": {"rounds": 2, "ours": 10, "official": 2, "rsa": 5, "trips": 20},
+    "clients": {"rounds": 2, "calls": 10, "warm": 2},
     "transports": {"rounds": 2, "ours": 10, "trips": 20},
     "router": {"rounds": 1, "per_level": 40, "workers_rounds": 1, "rsa": 10, "spin": 5},
     "payload": {"repeats": 1},
