@@ -22,7 +22,7 @@ import pytest
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.browser import REPO_ROOT, check_loopback_only, chromium, watch_network
-from tests.support.router import RouterProcess, start_router
+from tests.support.router import RouterProcess, demo_web_flags, start_router
 from tests.support.stub_upstream import StubUpstream
 
 LITE = REPO_ROOT / "build" / "jupyterlite"
@@ -63,8 +63,7 @@ def stub() -> Iterator[StubUpstream]:
 
 @pytest.fixture(scope="module")
 def router(lite_site: None, stub: StubUpstream) -> Iterator[RouterProcess]:
-    web = str(REPO_ROOT / "web")
-    with start_router("--web", web, "--upstream", stub.url) as process:
+    with start_router(*demo_web_flags(), "--upstream", stub.url) as process:
         yield process
 
 
