@@ -30,7 +30,7 @@ from typing import Any
 
 from ._exchange import CallOptions, exchange
 from ._placement import Placement
-from ._runtime import IS_PYODIDE, default_crypto, default_transport_factory
+from ._runtime import can_start_threads, default_crypto, default_transport_factory
 from .crypto import CryptoBackend, PrivateKeyHandle, PublicKeyHandle
 from .errors import ClientDisposedError, InvalidRequestError
 from .keys import ClientKeys
@@ -82,7 +82,7 @@ class ClientCore:
         self._crypto = crypto or default_crypto()
         self._keys = ClientKeys(self._crypto, key_rotation_interval, self._logger)
         self._server_keys: dict[str, ServerKeyCache] = {}
-        self._placement = Placement(self._transports, threads=not IS_PYODIDE)
+        self._placement = Placement(self._transports, threads=can_start_threads())
         self._disposed = False
         self._closing: asyncio.Future[None] | None = None
 
