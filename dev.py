@@ -226,11 +226,26 @@ def free_port(preferred: int) -> int:
     raise AssertionError  # unreachable
 
 
+def demo_web_flags() -> list[str]:
+    """The router serves the pages and, each by its own flag, the builds they load."""
+    mounts = {
+        "pyodide": ROOT / "build" / "pyodide",
+        "pyscript": WEB / "node_modules" / "@pyscript" / "core" / "dist",
+        "wheels": ROOT / "dist",
+        "lite": ROOT / "build" / "jupyterlite",  # only once web/jupyterlite/build.py ran
+    }
+    flags = ["--web", str(WEB)]
+    for name, path in mounts.items():
+        if path.is_dir():
+            flags += [f"--web-{name}", str(path)]
+    return flags
+
+
 def start_router(port: int, quiet: bool = False) -> tuple[subprocess.Popen[str], str]:
     """The router with the embedded model and the pages; returns it and its base URL."""
     key = CACHE / "demo" / "server_key.pem"  # kept, so the demo's server key stays the same
     key.parent.mkdir(parents=True, exist_ok=True)
-    args = [str(PY), "-m", "nomyo_web.router", "--web", str(WEB), "--port", str(port)]
+    args = [str(PY), "-m", "nomyo_web.router", *demo_web_flags(), "--port", str(port)]
     args += ["--key-file", str(key), "--log-level", "warning" if quiet else "info"]
     router = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1)
     assert router.stdout is not None

@@ -77,6 +77,34 @@ def _cpython(s: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _clients(s: dict[str, Any]) -> list[str]:
+    names = (
+        ("async_one_loop", "SecureChatCompletion, one event loop"),
+        ("sync", "SyncSecureChatCompletion (its own loop thread)"),
+        ("many_loops", "SecureChatCompletion, asyncio.run() per call"),
+    )
+    ratio = {"sync": s["sync_over_async"], "many_loops": s["many_loops_over_async"]}
+    rows = [
+        [
+            label,
+            f"{_num(s[name]['per_call_ms'])} ms",
+            _num(s[name]["calls_per_s"]),
+            f"{_num(s[name]['client_cpu_per_call_ms'])} ms",
+            f"{_num(ratio[name]['median'], '×')}" if name in ratio else "1×",
+        ]
+        for name, label in names
+    ]
+    header = ["client", "per call", "calls/s", "client CPU/call", "÷ async on one loop"]
+    return [
+        "## CPython, the client's doors: sync, and one client across event loops",
+        "",
+        *_table(header, rows),
+        "Ratios are per round (same round, same machine state), median of the rounds; "
+        "asyncio.run() per call also pays one thread hop per call in the bench.",
+        "",
+    ]
+
+
 def _transports(
     s: dict[str, Any], title: str = "Transport seam: httpx against leaner clients"
 ) -> list[str]:
@@ -240,6 +268,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     ]
     parts = [
         ("cpython", _cpython),
+        ("clients", _clients),
         ("transports", _transports),
         ("openai", _openai),
         ("router", _router),

@@ -102,6 +102,18 @@ def judge(report: dict[str, Any]) -> list[dict[str, Any]]:
             False,
         ),
         _target(
+            "CPython SyncSecureChatCompletion per call ÷ async client on one loop",
+            _get(report, "clients", "sync_over_async", "median"),
+            1.1,
+            False,
+        ),
+        _target(
+            "CPython one client, asyncio.run() per call ÷ async client on one loop",
+            _get(report, "clients", "many_loops_over_async", "median"),
+            1.1,
+            False,
+        ),
+        _target(
             "Chromium nomyo_web (Pyodide) per call ÷ JavaScript floor",
             _get(report, "browser", "per_call", "pyodide_over_js_floor"),
             1.3,

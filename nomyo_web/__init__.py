@@ -22,7 +22,8 @@ Public names:
 * ``nomyo``'s memory helpers: ``get_memory_protection_info``,
   ``enable_secure_memory``, ``disable_secure_memory``, ``secure_bytearray``,
   ``secure_bytes``, ``SecureBuffer``;
-* ``SecurityTier`` — the type of ``security_tier``; ``__version__``.
+* ``SecurityTier`` and ``ResponseAuth`` — the types of ``security_tier`` and
+  ``response_auth``; ``__version__``.
 
 The clients, the transports and the memory helpers are imported on first use, so importing
 ``nomyo_web.protocol`` (as the router does) stays light.
@@ -52,7 +53,7 @@ from .errors import (
     SyncUnsupportedError,
     UnsupportedEndpointError,
 )
-from .protocol import SecurityTier
+from .protocol import ResponseAuth, SecurityTier
 
 if TYPE_CHECKING:
     from .client import SecureChatCompletion
@@ -79,6 +80,7 @@ __all__ = [
     "InvalidRequestError",
     "NomyoError",
     "RateLimitError",
+    "ResponseAuth",
     "SecureBuffer",
     "SecureChatCompletion",
     "SecureTransport",

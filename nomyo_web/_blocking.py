@@ -43,7 +43,7 @@ class Blocking(Protocol):
         """Raise SyncUnsupportedError now if ``run`` cannot block here."""
         ...
 
-    def submit(self, start: Callable[[], None]) -> None:
+    def call_soon(self, start: Callable[[], None]) -> None:
         """Call ``start`` soon where the coroutines run (it may start tasks)."""
         ...
 
@@ -58,7 +58,11 @@ class Blocking(Protocol):
 
 
 class LoopThread:
-    """A private event loop in a daemon thread (CPython)."""
+    """A private event loop in a daemon thread (CPython).
+
+    The sync client runs every call in one; the async client moves its calls into
+    one when it is used from short-lived loops (``_placement``).
+    """
 
     def __init__(self, name: str = "nomyo_web-sync") -> None:
         self._loop = asyncio.new_event_loop()
@@ -67,9 +71,20 @@ class LoopThread:
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
-        self._loop.run_forever()
+        try:
+            self._loop.run_forever()
+        finally:
+            self._loop.close()
 
     def check(self) -> None:
         if threading.current_thread() is self._thread:
@@ -78,19 +93,22 @@ class LoopThread:
                 "(from a transport, a logger or a callback); that would wait forever"
             )
 
-    def submit(self, start: Callable[[], None]) -> None:
+    def call_soon(self, start: Callable[[], None]) -> None:
         with self._lock:
             if not self._closed:
                 self._loop.call_soon_threadsafe(start)
 
-    def run(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-        self.check()
-        coroutine = make()
+    def start(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run ``coroutine`` in this thread's loop; its result, as a thread-safe future."""
         with self._lock:
             if self._closed:
                 coroutine.close()
-                raise ClientDisposedError("this SyncSecureChatCompletion was closed")
-            future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+                raise ClientDisposedError("the client was closed")
+            return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+
+    def run(self, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        self.check()
+        future = self.start(make())
         try:
             return future.result()
         except concurrent.futures.CancelledError:
@@ -102,24 +120,35 @@ class LoopThread:
             future.cancel()
             raise
 
-    def close(self, final: Callable[[], Awaitable[None]], dispose: Callable[[], None]) -> None:
+    def close(
+        self,
+        final: Callable[[], Awaitable[None]],
+        dispose: Callable[[], None],
+        wait: bool = True,
+    ) -> None:
+        """Finish with ``final()`` in the loop, close what it holds, stop; ``wait``: join it."""
+        mine = threading.current_thread() is self._thread
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        if threading.current_thread() is self._thread:
-            # Closed from inside its own loop (a callback): stop without waiting on ourselves.
-            dispose()
-            ending = self._loop.create_task(self._shutdown(final))
-            ending.add_done_callback(lambda _: self._loop.stop())
+            already, self._closed = self._closed, True
+        if already:
+            if wait and not mine:
+                self._thread.join(SHUTDOWN_SECONDS)
+            return
+        if not wait or threading.current_thread() is self._thread:
+            # From inside its own loop (a callback) it cannot wait on itself.
+            if threading.current_thread() is self._thread:
+                dispose()
+            self._loop.call_soon_threadsafe(self._end_soon, final)
             return
         done = asyncio.run_coroutine_threadsafe(self._shutdown(final), self._loop)
         with contextlib.suppress(Exception):
             done.result(SHUTDOWN_SECONDS)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(SHUTDOWN_SECONDS)
-        if not self._thread.is_alive():
-            self._loop.close()
+
+    def _end_soon(self, final: Callable[[], Awaitable[None]]) -> None:
+        ending = self._loop.create_task(self._shutdown(final))
+        ending.add_done_callback(lambda _: self._loop.stop())
 
     async def _shutdown(self, final: Callable[[], Awaitable[None]]) -> None:
         """As ``asyncio.run`` ends: finish, cancel what is left, close generators and executor."""
@@ -146,7 +175,7 @@ class PyodideBlocking:
         if not can_run_sync():
             raise SyncUnsupportedError(NO_JSPI)
 
-    def submit(self, start: Callable[[], None]) -> None:
+    def call_soon(self, start: Callable[[], None]) -> None:
         if running_loop() is not None:
             start()
 

@@ -13,7 +13,9 @@ here, once:
 * the one reseal after the server's key changed (the router's
   ``decryption_failed`` code, and only when a fresh fetch brings another key);
 * one transport per event loop (``transport.per_loop``), so any loop works —
-  ``asyncio.run()`` per call, a loop per thread, Jupyter's, Pyodide's.
+  ``asyncio.run()`` per call, a loop per thread, Jupyter's, Pyodide's — and,
+  once the client has outlived a loop, its own loop thread for calls from new
+  loops (``_placement``), so short-lived loops still reuse connections.
 
 It does not know which runtime it is on: ``_runtime`` picks the two seams'
 backends unless they are given.
@@ -27,11 +29,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ._exchange import CallOptions, exchange
-from ._runtime import default_crypto, default_transport_factory
+from ._placement import Placement
+from ._runtime import can_start_threads, default_crypto, default_transport_factory
 from .crypto import CryptoBackend, PrivateKeyHandle, PublicKeyHandle
 from .errors import ClientDisposedError, InvalidRequestError
 from .keys import ClientKeys
-from .protocol import PATH_PUBLIC_KEY, is_decryption_failure
+from .protocol import PATH_PUBLIC_KEY, is_decryption_failure, wipe
 from .server_key import FetchPem, ServerKeyCache, normalise_fingerprint
 from .transport import AsyncTransport, Request
 from .transport.per_loop import PerLoopTransports
@@ -40,6 +43,11 @@ from .transport.retry import send_with_retries
 __all__ = ["CallOptions", "ClientCore"]
 
 DISPOSED = "this client was disposed; create a new one"
+
+
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 class ClientCore:
@@ -74,6 +82,7 @@ class ClientCore:
         self._crypto = crypto or default_crypto()
         self._keys = ClientKeys(self._crypto, key_rotation_interval, self._logger)
         self._server_keys: dict[str, ServerKeyCache] = {}
+        self._placement = Placement(self._transports, threads=can_start_threads())
         self._disposed = False
         self._closing: asyncio.Future[None] | None = None
 
@@ -120,6 +129,27 @@ class ClientCore:
             ClientDisposedError: the client was disposed before or during the call.
         """
         self.check_open()
+        away = self._placement.away_from_here()
+        if away is None:
+            return await self._complete_here(plaintext, options)
+        # The copy belongs to the call over there; the caller may wipe its own at once.
+        running = away.start(self._complete_owning(bytearray(plaintext), options))
+        try:
+            return await asyncio.wrap_future(running)
+        except asyncio.CancelledError:
+            if running.cancelled() and self._disposed and not _being_cancelled():
+                raise ClientDisposedError(DISPOSED) from None
+            raise
+
+    async def _complete_owning(self, plaintext: bytearray, options: CallOptions) -> dict[str, Any]:
+        try:
+            return await self._complete_here(plaintext, options)
+        finally:
+            wipe(plaintext)
+
+    async def _complete_here(
+        self, plaintext: bytes | bytearray, options: CallOptions
+    ) -> dict[str, Any]:
         transport = await self._transports.get()
         cache = self._server_key_cache(options.base_url)
         fetch = self._fetcher(transport, options)
@@ -182,11 +212,20 @@ class ClientCore:
         for cache in self._server_keys.values():
             cache.forget()
         self._server_keys.clear()
-        self._closing = self._transports.close_soon()
+        own = self._placement.own_loop
+        self._closing = self._transports.close_soon(leave=own)
+        self._placement.close(wait=False)
+
+    def shutdown(self) -> None:
+        """``dispose()``, and wait until the client's own loop thread, if any, has stopped."""
+        self.dispose()
+        self._placement.close(wait=True)
 
     async def aclose(self) -> None:
-        """``dispose()``, then wait for this loop's transport to close."""
+        """``dispose()``, then wait for this loop's transport and the client's own loop thread."""
         self.dispose()
         closing, self._closing = self._closing, None
         if closing is not None and closing.get_loop() is asyncio.get_running_loop():
             await closing
+        if self._placement.own_loop is not None:
+            await asyncio.to_thread(self._placement.close, True)

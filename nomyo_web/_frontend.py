@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -141,6 +142,8 @@ class ClientBase:
             server_key_fingerprint=server_key_fingerprint,
             logger=logger,
         )
+        # Closes the client's own loop thread, if it started one, when the client goes.
+        weakref.finalize(self, self._core.shutdown)
         self._warned_http: set[str] = set()
         self._warn_if_http(self._base, stacklevel=3)
         self._start()

@@ -14,6 +14,11 @@ if TYPE_CHECKING:
 IS_PYODIDE = sys.platform == "emscripten"
 
 
+def can_start_threads() -> bool:
+    """Whether the client may run an event loop of its own in a thread (not in Pyodide)."""
+    return not IS_PYODIDE
+
+
 def default_crypto() -> CryptoBackend:
     """WebCrypto under Pyodide, ``cryptography`` elsewhere."""
     if IS_PYODIDE:

@@ -39,7 +39,7 @@ class SyncSecureChatCompletion(ClientBase):
         self._finalizer = weakref.finalize(
             self, self._blocking.close, self._core.aclose, self._core.dispose
         )
-        self._blocking.submit(self._core.start)
+        self._blocking.call_soon(self._core.start)
 
     def create(
         self,

@@ -36,6 +36,7 @@ from nomyo_web import (
     InvalidRequestError,
     NomyoError,
     RateLimitError,
+    ResponseAuth,
     SecureBuffer,
     SecureChatCompletion,
     SecurityError,
@@ -61,7 +62,10 @@ ERRORS: list[type[NomyoError]] = [
 
 
 async def ask(client: SecureChatCompletion, tier: SecurityTier) -> str:
-    answer = await client.create("Qwen/Qwen3-0.6B", MESSAGES, security_tier=tier, temperature=0.7)
+    auth: ResponseAuth = "required"
+    answer = await client.create(
+        "Qwen/Qwen3-0.6B", MESSAGES, security_tier=tier, response_auth=auth, temperature=0.7
+    )
     assert_type(answer, dict[str, Any])
     again = await client.acreate(model="m", messages=(MESSAGES[0],), max_retries=0, timeout=None)
     assert_type(again, dict[str, Any])

@@ -80,7 +80,7 @@ class BlockingSealing:
         core = self.sealer.core
         self._blocking: Blocking = default_blocking()
         self._finalizer = weakref.finalize(self, self._blocking.close, core.aclose, core.dispose)
-        self._blocking.submit(core.start)
+        self._blocking.call_soon(core.start)
 
     def respond(self, http: Any, request: Any) -> Any:
         """One SDK request, answered in ``http``'s dialect; blocks until it is."""

@@ -8,201 +8,24 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .config import DEFAULT_HOST, DEFAULT_PORT, RouterConfig, default_model_path
+from .config import RouterConfig, default_model_path
+from .flags import API_KEYS_ENV, WEB_MOUNTS, build_parser
 from .policy.tiers import parse_tier_models
 
 __all__ = ["build_parser", "main", "parse_config"]
 
-API_KEYS_ENV = "NOMYO_ROUTER_API_KEYS"
 
-DESCRIPTION = """\
-The NOMYO secure-completion protocol's server side: serves GET /pki/public_key,
-POST /v1/chat/secure_completion and GET /healthz; opens each envelope, asks the
-engine (an OpenAI-compatible --upstream, else the embedded llama.cpp model) and
-seals the answer to the caller's key.
-"""
-
-EPILOG = """\
-behaviour:
-  Errors are JSON {"detail": ...}. Bodies over ~13.4 MiB and decrypted requests
-  over 10 MiB get 413; an envelope that does not decrypt gets 400 with
-  "code": "decryption_failed". A request repeating an answered X-Payload-ID with
-  the same body, key and tier gets the stored sealed answer (no second engine
-  call); the same id with another request gets 409; failed attempts are not
-  stored. One log line per request on stderr (id, status, ms, tier, model),
-  never prompts, keys or API keys. Prints "listening on http://HOST:PORT" once
-  accepting. SIGTERM/SIGINT: finish in-flight requests, exit 0. SIGHUP: re-read
-  --key-file; the previous key stays accepted for --key-grace seconds.
-"""
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive integer")
-    return value
-
-
-def _port(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError("must be 0..65535")
-    return value
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be a positive number of seconds")
-    return value
-
-
-def _add_server_flags(parser: argparse.ArgumentParser) -> None:
-    add = parser.add_argument
-    add("--host", default=DEFAULT_HOST, help=f"interface to listen on (default {DEFAULT_HOST})")
-    add(
-        "--port",
-        type=_port,
-        default=DEFAULT_PORT,
-        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
-    )
-    add("--tls-cert", type=Path, metavar="PATH", help="serve HTTPS with this PEM certificate chain")
-    add("--tls-key", type=Path, metavar="PATH", help="the PEM private key of --tls-cert")
-    add(
-        "--workers",
-        type=_positive_int,
-        default=1,
-        metavar="N",
-        help=(
-            "worker processes sharing the port (default 1); more help only with free cores: "
-            "on the 2-core machine the benchmark ran on, two served 0.95-1.54x of one"
-        ),
-    )
-    add(
-        "--header-timeout",
-        type=_seconds,
-        default=10.0,
-        metavar="SECONDS",
-        help="a request's headers must arrive within this (default 10); else the connection closes",
-    )
-    add(
-        "--body-timeout",
-        type=_seconds,
-        default=60.0,
-        metavar="SECONDS",
-        help="a request's body must arrive within this (default 60); else 408",
-    )
-    add(
-        "--web",
-        type=Path,
-        metavar="DIR",
-        help="serve the demo page and its assets from DIR at /demo/",
-    )
-    add(
-        "--log-level",
-        default="info",
-        choices=["debug", "info", "warning", "error"],
-        help="log level on stderr (default info: one line per request)",
-    )
-
-
-def _add_engine_flags(parser: argparse.ArgumentParser) -> None:
-    add = parser.add_argument
-    add(
-        "--upstream",
-        metavar="URL",
-        help="base URL of an OpenAI-compatible API (Ollama, llama.cpp server, vLLM); requests "
-        "go to URL/chat/completions. Without it the embedded model answers",
-    )
-    add("--upstream-api-key", metavar="KEY", help="bearer key sent to the upstream")
-    add(
-        "--upstream-timeout",
-        type=_seconds,
-        default=300.0,
-        metavar="SECONDS",
-        help="per-request upstream timeout (default 300); past it: 504",
-    )
-    add(
-        "--model",
-        type=Path,
-        default=None,
-        metavar="PATH",
-        help=f"GGUF file of the embedded engine (default {default_model_path()})",
-    )
-    add(
-        "--threads",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help=(
-            "CPU threads of the embedded engine (default 1, with OMP_WAIT_POLICY=passive: on "
-            "this class of 2-core machine two threads collapse whenever the router or another "
-            "process wants a core; measured figures in engines/embedded.py)"
-        ),
-    )
-
-
-def _add_policy_flags(parser: argparse.ArgumentParser) -> None:
-    add = parser.add_argument
-    add(
-        "--api-key",
-        action="append",
-        default=[],
-        metavar="KEY",
-        help=f"accepted client API key (repeatable; also {API_KEYS_ENV}, comma-separated). "
-        "When any is set, requests need 'Authorization: Bearer KEY' or get 401",
-    )
-    add(
-        "--tier-models",
-        action="append",
-        default=[],
-        metavar="TIER=MODEL[,MODEL...]",
-        help="the models a security tier (standard, high, maximum) may use (repeatable); other "
-        "models in that tier get 403. Tiers not named allow every model. A request without "
-        "X-Security-Tier is in the standard tier",
-    )
-    add(
-        "--key-file",
-        type=Path,
-        metavar="PATH",
-        help="the server's RSA private key (PEM); created (RSA-4096, mode 0600) when missing and "
-        "reused across restarts. Without it an ephemeral key is made at each start",
-    )
-    add(
-        "--key-grace",
-        type=float,
-        default=300.0,
-        metavar="SECONDS",
-        help="after SIGHUP loads a changed key, the previous key stays accepted this long "
-        "(default 300)",
-    )
-    add(
-        "--rate-limit",
-        type=_positive_int,
-        metavar="N",
-        help="requests per minute per API key (per address without keys); "
-        "over it: 429 with Retry-After",
-    )
-    add(
-        "--cors-origin",
-        action="append",
-        default=[],
-        metavar="ORIGIN",
-        help="let browser pages on ORIGIN call the API (repeatable; none by default)",
-    )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="nomyo-router",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _add_server_flags(parser)
-    _add_engine_flags(parser)
-    _add_policy_flags(parser)
-    return parser
+def _web_mounts(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Path]:
+    """The folders the --web-* flags name; each flag's folder must be a directory."""
+    named = {name: getattr(args, f"web_{name}") for name in WEB_MOUNTS}
+    mounts: dict[str, Path] = {name: path for name, path in named.items() if path is not None}
+    if mounts and args.web is None:
+        parser.error(f"--web-{next(iter(mounts))} needs --web")
+    flags = {"--web": args.web, **{f"--web-{name}": path for name, path in mounts.items()}}
+    for flag, path in flags.items():
+        if path is not None and not path.is_dir():
+            parser.error(f"{flag}: not a directory: {path}")
+    return mounts
 
 
 def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
@@ -217,6 +40,7 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         parser.error("--tls-cert and --tls-key go together")
     if args.workers > 1 and args.key_file is None:
         parser.error("--workers above 1 needs --key-file (the workers share one key)")
+    web_mounts = _web_mounts(parser, args)
     return RouterConfig(
         host=args.host,
         port=args.port,
@@ -230,8 +54,11 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         key_file=args.key_file,
         key_grace=max(0.0, args.key_grace),
         rate_limit=args.rate_limit,
+        auth_failure_limit=args.auth_failure_limit,
+        trusted_proxies=list(args.trusted_proxy),
         cors_origins=list(args.cors_origin),
         web=args.web,
+        web_mounts=web_mounts,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         workers=args.workers,

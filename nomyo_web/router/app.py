@@ -23,6 +23,7 @@ from ..protocol import PATH_PUBLIC_KEY, PATH_SECURE_COMPLETION
 from .config import RouterConfig
 from .cors import CorsMiddleware
 from .engines import Engine
+from .policy.admission import Admission
 from .policy.api_keys import ApiKeys
 from .policy.rate_limit import RateLimiter
 from .policy.replay import ReplayCache
@@ -98,7 +99,7 @@ def _web_mount(config: RouterConfig) -> list[Mount]:
         return []
     from .static import static_app  # type: ignore[import-not-found,unused-ignore]
 
-    return [Mount("/demo", app=static_app(config.web))]
+    return [Mount("/demo", app=static_app(config.web, config.web_mounts))]
 
 
 def build_app(config: RouterConfig, keys: ServerKeys, engine: Engine) -> Starlette:
@@ -106,9 +107,12 @@ def build_app(config: RouterConfig, keys: ServerKeys, engine: Engine) -> Starlet
     endpoint = SecureCompletion(
         keys=keys,
         engine=engine,
-        api_keys=ApiKeys(config.api_keys),
+        admission=Admission(
+            ApiKeys(config.api_keys),
+            RateLimiter(config.rate_limit) if config.rate_limit else None,
+            config.auth_failure_limit,
+        ),
         tiers=TierPolicy(config.tier_models),
-        rate_limiter=RateLimiter(config.rate_limit) if config.rate_limit else None,
         replay=ReplayCache(config.replay_entries, config.replay_bytes, config.replay_ttl),
         body_timeout=config.body_timeout,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
+    "DEFAULT_AUTH_FAILURE_LIMIT",
     "DEFAULT_HOST",
     "DEFAULT_MODEL_NAME",
     "DEFAULT_PORT",
@@ -17,6 +18,7 @@ __all__ = [
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 12435
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_AUTH_FAILURE_LIMIT = 10  # failed authentications per minute per client address
 
 
 def default_model_path() -> Path:
@@ -47,8 +49,11 @@ class RouterConfig:
     key_file: Path | None = None
     key_grace: float = 300.0
     rate_limit: int | None = None
+    auth_failure_limit: int = DEFAULT_AUTH_FAILURE_LIMIT
+    trusted_proxies: list[str] = field(default_factory=list)  # addresses or CIDR networks
     cors_origins: list[str] = field(default_factory=list)
     web: Path | None = None
+    web_mounts: dict[str, Path] = field(default_factory=dict)  # name → folder, at /demo/NAME/
     tls_cert: Path | None = None
     tls_key: Path | None = None
     workers: int = 1

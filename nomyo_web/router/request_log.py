@@ -38,15 +38,21 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_recording)
         finally:
             state = scope.get("state") or {}
-            record = {
-                "id": state.get("payload_id"),
-                "method": scope["method"],
-                "path": scope["path"][:200],
-                "status": status,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-                "tier": state.get("tier"),
-                "model": state.get("model"),
-            }
-            if state.get("replayed"):
-                record["replayed"] = True
-            logger.info("request %s", json.dumps(record, separators=(",", ":")))
+            if not state.get("refused"):  # else http11 refused it and logged why
+                _log(scope, state, status, started)
+
+
+def _log(scope: Scope, state: dict[str, object], status: int, started: float) -> None:
+    """The request's one line."""
+    record = {
+        "id": state.get("payload_id"),
+        "method": scope["method"],
+        "path": scope["path"][:200],
+        "status": status,
+        "ms": round((time.perf_counter() - started) * 1000, 1),
+        "tier": state.get("tier"),
+        "model": state.get("model"),
+    }
+    if state.get("replayed"):
+        record["replayed"] = True
+    logger.info("request %s", json.dumps(record, separators=(",", ":")))

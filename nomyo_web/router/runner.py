@@ -11,15 +11,29 @@ from .config import RouterConfig
 from .serve import bind_socket, serve
 from .server_key import ServerKeyError, ServerKeys
 
-__all__ = ["run"]
+__all__ = ["OneLineFormatter", "configure_logging", "run"]
 
 logger = logging.getLogger("nomyo_web.router")
 
 
+class OneLineFormatter(logging.Formatter):
+    """Every record on one line; an exception shows as its type alone.
+
+    No traceback and no exception message reach the log: either may quote
+    request content (uvicorn logs unexpected errors with their traceback).
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = " ".join(record.getMessage().split())
+        if record.exc_info and record.exc_info[0] is not None:
+            message += f" ({record.exc_info[0].__name__})"
+        return f"{record.levelname} {record.name}: {message}"
+
+
 def configure_logging(level: str) -> None:
-    """Our log lines (and uvicorn's warnings) to stderr at ``level``."""
+    """Our log lines (and uvicorn's warnings) to stderr at ``level``, one line each."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(OneLineFormatter())
     for name in ("nomyo_web", "uvicorn"):
         log = logging.getLogger(name)
         log.handlers[:] = [handler]

@@ -45,8 +45,7 @@ from ..protocol import (
 from .body import read_body
 from .client_keys import ClientKeyCache
 from .engines import Engine, EngineError
-from .policy.api_keys import ApiKeys
-from .policy.rate_limit import RateLimiter
+from .policy.admission import Admission
 from .policy.replay import ReplayCache, request_fingerprint
 from .policy.tiers import DEFAULT_TIER, TierPolicy
 from .problem import HTTPProblem
@@ -114,17 +113,15 @@ class SecureCompletion:
         *,
         keys: ServerKeys,
         engine: Engine,
-        api_keys: ApiKeys,
+        admission: Admission,
         tiers: TierPolicy,
-        rate_limiter: RateLimiter | None,
         replay: ReplayCache,
         body_timeout: float,
     ) -> None:
         self.keys = keys
         self.engine = engine
-        self.api_keys = api_keys
+        self.admission = admission
         self.tiers = tiers
-        self.rate_limiter = rate_limiter
         self.replay = replay
         self.client_keys = ClientKeyCache()
         self.body_timeout = body_timeout
@@ -140,10 +137,8 @@ class SecureCompletion:
             raise HTTPProblem(500, "Internal server error") from None
 
     async def _handle(self, request: Request) -> Response:
-        api_key = self.api_keys.check(request.headers.get("authorization"))
-        if self.rate_limiter is not None:
-            caller = api_key or f"addr:{request.client.host if request.client else '-'}"
-            self.rate_limiter.check(caller)
+        address = request.client.host if request.client else "-"
+        self.admission.check(request.headers.get("authorization"), address)
         ask = _check_headers(request, self.client_keys)
         body = await read_body(request, MAX_ENVELOPE_BYTES, self.body_timeout)
         try:

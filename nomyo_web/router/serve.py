@@ -18,14 +18,13 @@ from types import FrameType
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .config import RouterConfig
+from .http11 import MAX_HEADER_BYTES, GuardedH11
 
 __all__ = ["bind_socket", "listening_url", "serve"]
 
 logger = logging.getLogger("nomyo_web.router")
-MAX_HEADER_BYTES = 16 * 1024
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -53,48 +52,6 @@ def listening_url(sock: socket.socket, tls: bool) -> str:
     return f"{'https' if tls else 'http'}://{shown}:{port}"
 
 
-class GuardedH11(H11Protocol):
-    """uvicorn's h11 protocol, closing connections whose request headers dawdle.
-
-    The limit comes from ``config.nomyo_header_timeout`` (set by ``uvicorn_config``);
-    a module-level class, so worker processes can unpickle the config naming it.
-    """
-
-    _header_timer: asyncio.TimerHandle | None = None
-
-    def _arm(self) -> None:
-        timeout = float(getattr(self.config, "nomyo_header_timeout", 10.0))
-        self._header_timer = self.loop.call_later(timeout, self._expire)
-
-    def _is_between_requests(self) -> bool:
-        return self.cycle is None or self.cycle.response_complete
-
-    def _disarm(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-
-    def _expire(self) -> None:
-        self._header_timer = None
-        if self._is_between_requests() and not self.transport.is_closing():
-            self.transport.close()
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm()
-
-    def data_received(self, data: bytes) -> None:
-        if self._is_between_requests() and self._header_timer is None:
-            self._arm()
-        super().data_received(data)
-        if not self._is_between_requests():
-            self._disarm()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
-
-
 class _AnnouncingServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, announce: Callable[[], None]) -> None:
         super().__init__(config)
@@ -120,6 +77,11 @@ def uvicorn_config(config: RouterConfig, app: Any, **options: Any) -> uvicorn.Co
         ssl_certfile=str(config.tls_cert) if config.tls_cert else None,
         ssl_keyfile=str(config.tls_key) if config.tls_key else None,
         server_header=False,
+        # X-Forwarded-For/-Proto only from the proxies the operator named; uvicorn's own
+        # default trusts loopback (and $FORWARDED_ALLOW_IPS), which would let anyone behind
+        # a same-host proxy be whatever address they claim.
+        proxy_headers=bool(config.trusted_proxies),
+        forwarded_allow_ips=list(config.trusted_proxies),
         **options,
     )
     settings.nomyo_header_timeout = config.header_timeout  # type: ignore[attr-defined]

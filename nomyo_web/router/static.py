@@ -1,14 +1,14 @@
 """The browser pages and their assets, served by the router under ``/demo``.
 
-``static_app(web_root)`` is an ASGI app (Starlette) meant to be mounted at
-``/demo``. It serves, from local files only:
+``static_app(web_root, mounts)`` is an ASGI app (Starlette) meant to be
+mounted at ``/demo``. It serves, from local files only, exactly the folders
+it is given and nothing beside them:
 
-* ``/``                the pages in ``web/`` (``demo.html``, ``pyscript.html``, …);
-* ``/pyodide/``        the local Pyodide distribution (``build/pyodide``: core,
-                       micropip, our wheel, the rewritten lock);
-* ``/pyscript/``       ``@pyscript/core``'s ``dist`` folder from ``web/node_modules``;
-* ``/wheels/``         the wheels built from this checkout (``dist/``);
-* ``/lite/``           the JupyterLite site built by ``jupyter lite build``.
+* ``/``          ``web_root`` (``--web``): the pages (``demo.html``,
+                 ``pyscript.html``, …); dot files and ``node_modules`` in it are 404;
+* ``/NAME/``     each folder in ``mounts``, by one of the ``MOUNT_NAMES``
+                 (``--web-pyodide``, ``--web-pyscript``, ``--web-wheels``,
+                 ``--web-lite``). A name not given is not served at all.
 
 Every answer carries a strict Content-Security-Policy: scripts and
 connections from this origin only, plus ``'wasm-unsafe-eval'`` (WebAssembly
@@ -17,9 +17,9 @@ PyScript's worker mode). ``'unsafe-eval'`` and ``'unsafe-inline'`` scripts
 are never allowed; the JupyterLite site alone gets ``'unsafe-inline'`` styles
 and ``'unsafe-eval'``, because its bundles need them (see the README of
 ``web/jupyterlite``). Only files with a known type are served, each with
-its exact MIME type; anything else, dot files and ``node_modules`` in
-``web/`` are 404. Starlette's ``StaticFiles`` resolves paths and refuses
-anything outside its directory, so ``..`` and symlinks cannot escape.
+its exact MIME type; anything else, and any path holding a control character,
+is 404. Starlette's ``StaticFiles`` resolves paths and refuses anything
+outside its directory, so ``..`` and symlinks cannot escape.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CONTENT_TYPES", "static_app"]
+__all__ = ["CONTENT_TYPES", "MOUNT_NAMES", "static_app"]
 
 CONTENT_TYPES: Mapping[str, str] = {
     ".html": "text/html; charset=utf-8",
@@ -106,6 +106,9 @@ LITE_POLICY = "; ".join(
 
 HIDDEN_PARTS = frozenset({"node_modules", "jupyterlite"})
 
+MOUNT_NAMES = ("pyodide", "pyscript", "wheels", "lite")
+"""The folders besides the pages that may be mounted, each at ``/demo/NAME/``."""
+
 
 def content_type_of(path: str) -> str | None:
     """The MIME type we serve ``path`` with, or None when we do not serve it."""
@@ -117,6 +120,8 @@ def is_servable(route_path: str, *, hide: frozenset[str]) -> bool:
     parts = [part for part in route_path.split("/") if part]
     if not parts or any(part.startswith(".") or part in hide for part in parts):
         return False
+    if any(ord(char) < 0x20 or char == "\x7f" for char in route_path):
+        return False  # e.g. %00, which no file name holds (and os.stat refuses)
     return content_type_of(route_path) is not None
 
 
@@ -194,28 +199,18 @@ def security_headers(policy: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
-def static_app(
-    web_root: pathlib.Path,
-    *,
-    pyodide_dir: pathlib.Path | None = None,
-    pyscript_dir: pathlib.Path | None = None,
-    wheel_dir: pathlib.Path | None = None,
-    lite_dir: pathlib.Path | None = None,
-) -> ASGIApp:
-    """The ASGI app for ``/demo``; directories default to this checkout's layout."""
-    web_root = web_root.resolve()
-    checkout = web_root.parent
-    directories = {
-        "/pyodide": pyodide_dir or checkout / "build" / "pyodide",
-        "/pyscript": pyscript_dir or web_root / "node_modules" / "@pyscript" / "core" / "dist",
-        "/wheels": wheel_dir or checkout / "dist",
-        "/lite": lite_dir or checkout / "build" / "jupyterlite",
-    }
+def static_app(web_root: pathlib.Path, mounts: Mapping[str, pathlib.Path]) -> ASGIApp:
+    """The ASGI app for ``/demo``: ``web_root`` at ``/`` and each of ``mounts`` at ``/NAME/``."""
+    unknown = set(mounts) - set(MOUNT_NAMES)
+    if unknown:
+        raise ValueError(f"unknown mounts {sorted(unknown)}; known: {MOUNT_NAMES}")
     routes: list[Route | Mount] = [Route("/", redirect_to_demo, methods=["GET", "HEAD"])]
-    for prefix, directory in directories.items():
-        policy = LITE_POLICY if prefix == "/lite" else PAGE_POLICY
-        routes.append(Mount(prefix, app=GuardedFiles(directory, policy=policy)))
-    pages = GuardedFiles(web_root, policy=PAGE_POLICY, hide=HIDDEN_PARTS, eval_pages=PYSCRIPT_PAGES)
+    for name, directory in mounts.items():
+        policy = LITE_POLICY if name == "lite" else PAGE_POLICY
+        routes.append(Mount(f"/{name}", app=GuardedFiles(directory.resolve(), policy=policy)))
+    pages = GuardedFiles(
+        web_root.resolve(), policy=PAGE_POLICY, hide=HIDDEN_PARTS, eval_pages=PYSCRIPT_PAGES
+    )
     routes.append(Mount("", app=pages))
     return Starlette(routes=routes)
 

@@ -61,12 +61,20 @@ class PerLoopTransports:
         )
         self._lock = threading.Lock()
         self._closed = False
+        self.a_loop_ended = False
+        """True once a loop that held one of our transports has shut down (or was closed)."""
 
     @property
     def loops(self) -> int:
         """How many loops hold an open transport of ours now."""
         with self._lock:
             return sum(1 for entry in self._entries.values() if not entry.closed)
+
+    def has_live(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """True when ``loop`` holds an open transport of ours."""
+        with self._lock:
+            entry = self._entries.get(loop)
+        return entry is not None and not entry.closed
 
     async def get(self) -> AsyncTransport:
         """The running loop's transport (made now if this loop has none)."""
@@ -103,6 +111,8 @@ class PerLoopTransports:
             with self._lock:
                 if self._entries.get(loop) is entry:
                     del self._entries[loop]
+                if not self._closed:
+                    self.a_loop_ended = True
             if not loop.is_closed():
                 await entry.close()
 
@@ -111,11 +121,14 @@ class PerLoopTransports:
         closed = [loop for loop in self._entries if loop.is_closed()]
         return [self._entries.pop(loop) for loop in closed]
 
-    def close_soon(self) -> asyncio.Future[None] | None:
+    def close_soon(
+        self, leave: asyncio.AbstractEventLoop | None = None
+    ) -> asyncio.Future[None] | None:
         """Close every transport of ours; what to await for the running loop's, if any.
 
         Transports of loops running in other threads are closed in those loops;
-        those of idle loops when the loop shuts down its async generators.
+        those of idle loops (and of ``leave``) when the loop shuts down its async
+        generators.
         """
         self._closed = True
         running = running_loop()
@@ -124,7 +137,7 @@ class PerLoopTransports:
         here: asyncio.Future[None] | None = None
         for loop, entry in entries:
             lifetime = entry.lifetime
-            if lifetime is None or entry.closed:
+            if lifetime is None or entry.closed or loop is leave:
                 continue
             if loop is running:
                 here = loop.create_task(_finish(lifetime), name="nomyo_web-close-transport")

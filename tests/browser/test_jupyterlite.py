@@ -30,7 +30,7 @@ from tests.support.browser import (
     chromium,
     watch_network,
 )
-from tests.support.router import RouterProcess, start_router
+from tests.support.router import RouterProcess, demo_web_flags, start_router
 from tests.support.stub_upstream import StubUpstream
 
 LITE = REPO_ROOT / "build" / "jupyterlite"
@@ -86,8 +86,7 @@ def stub() -> Iterator[StubUpstream]:
 
 @pytest.fixture(scope="module")
 def router(lite_site: None, stub: StubUpstream) -> Iterator[RouterProcess]:
-    web = str(REPO_ROOT / "web")
-    with start_router("--web", web, "--upstream", stub.url) as process:
+    with start_router(*demo_web_flags(), "--upstream", stub.url) as process:
         yield process
 
 

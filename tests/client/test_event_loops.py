@@ -71,12 +71,11 @@ def test_asyncio_run_per_call_with_one_module_level_client(router_url: str) -> N
         for n in range(4):
             answer = asyncio.run(client.create("m", [{{"role": "user", "content": f"#{{n}}"}}]))
             print(answer["choices"][0]["message"]["content"])
-        print("open transports:", client._core.transports.loops)
         client.dispose()
         gc.collect()
     """)
     _assert_clean(done)
-    assert done.stdout.splitlines() == ["#0", "#1", "#2", "#3", "open transports: 0"]
+    assert done.stdout.splitlines() == ["#0", "#1", "#2", "#3"]
 
 
 def test_a_loop_per_thread_at_once(router_url: str) -> None:
@@ -138,15 +137,51 @@ def test_connections_are_reused_within_a_loop(counter: TcpCounter, stub_upstream
     assert stub_upstream.calls == 5
 
 
-def test_each_loop_gets_its_own_connection_and_closes_it(
+def test_asyncio_run_per_call_reuses_one_connection_across_loops(
+    counter: TcpCounter, stub_upstream
+) -> None:
+    # The first loop's connection closes with it; from then on the client runs calls
+    # from new loops in its own loop thread, whose connection every later call reuses.
+    client = _client(counter.url)
+    for _ in range(5):
+        asyncio.run(client.create("m", MESSAGES))
+    assert counter.accepted == 2 and stub_upstream.calls == 5
+    assert eventually(lambda: counter.open == 1)
+    client.dispose()
+    assert eventually(lambda: counter.open == 0)
+
+
+def test_a_call_in_the_clients_own_loop_can_be_cancelled(
     counter: TcpCounter, stub_upstream
 ) -> None:
     client = _client(counter.url)
-    for _ in range(3):
-        asyncio.run(client.create("m", MESSAGES))
-    assert counter.accepted == 3
-    assert eventually(lambda: counter.open == 0)  # each closed as its loop shut down
+    asyncio.run(client.create("m", MESSAGES))  # the first loop ends: later calls move
+
+    async def cancelled_call() -> str:
+        stub_upstream.push(delay=30)
+        task = asyncio.ensure_future(client.create("m", MESSAGES))
+        await asyncio.sleep(0.5)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            return "cancelled"
+        return "finished"
+
+    assert asyncio.run(cancelled_call()) == "cancelled"
+    assert eventually(lambda: _own_loop_tasks(client) == 0)  # the call ended over there too
     client.dispose()
+
+
+def _own_loop_tasks(client: SecureChatCompletion) -> int:
+    own = client._core._placement.own_loop
+    assert own is not None
+    done = asyncio.run_coroutine_threadsafe(_count_tasks(), own)
+    return done.result(10)
+
+
+async def _count_tasks() -> int:
+    return len(asyncio.all_tasks()) - 1
 
 
 def test_a_long_lived_loop_keeps_its_connection(counter: TcpCounter, stub_upstream) -> None:

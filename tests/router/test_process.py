@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from tests.support.keys import fresh_key_file, private_copy
-from tests.support.router import REPO_ROOT, RouterProcess, start_router
+from tests.support.router import REPO_ROOT, RouterProcess, run_router, start_router
 from tests.support.stub_upstream import StubUpstream
 from tests.support.wire import Caller, chat
 
@@ -133,18 +133,14 @@ def test_a_stop_signal_drains_the_request_in_flight_and_exits_0(
 
 
 def test_help_documents_every_flag():
-    result = subprocess.run(
-        [sys.executable, "-m", "nomyo_web.router", "--help"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_router("--help")
     assert result.returncode == 0
     for flag in (
         "--host", "--port", "--upstream", "--upstream-api-key", "--upstream-timeout", "--model",
         "--threads", "--api-key", "--tier-models", "--key-file", "--key-grace", "--rate-limit",
-        "--cors-origin", "--tls-cert", "--tls-key", "--workers", "--web", "--log-level",
+        "--cors-origin", "--tls-cert", "--tls-key", "--workers", "--web", "--web-pyodide",
+        "--web-pyscript", "--web-wheels", "--web-lite", "--log-level", "--trusted-proxy",
+        "--auth-failure-limit",
         "NOMYO_ROUTER_API_KEYS", "12435", "127.0.0.1",
     ):  # fmt: skip
         assert flag in result.stdout

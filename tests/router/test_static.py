@@ -1,4 +1,4 @@
-"""The router's ``--web`` mount (nomyo_web/router/static.py), in-process under ``/demo``.
+"""The router's ``/demo`` app (nomyo_web/router/static.py) with ``--web`` and ``--web-pyodide``.
 
 Mounted exactly as the router mounts it; traversal attempts go in as raw ASGI
 scopes, so no HTTP client gets the chance to normalise the path first.
@@ -27,7 +27,8 @@ needs_pyodide = pytest.mark.skipif(
 
 
 def _mounted(web_root: Path) -> Starlette:
-    return Starlette(routes=[Mount("/demo", app=static_app(web_root))])
+    """``web_root`` at /demo/ and this checkout's Pyodide at /demo/pyodide/, as --web-* mount it."""
+    return Starlette(routes=[Mount("/demo", app=static_app(web_root, {"pyodide": BUILD_PYODIDE}))])
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ another set of installed packages than this suite's own .venv.
 
 ``openai_sdk_env()`` is the one the OpenAI-SDK tests run in: the newest ``openai``,
 ``httpx2`` and ``cryptography`` with this checkout's ``nomyo-web[openai]`` (and mypy,
-to type-check ``nomyo_web.openai`` against the real stubs). It lives in
+to type-check ``nomyo_web.openai`` against the real stubs; psutil for the benchmark). It lives in
 ``.cache/envs/openai-sdk/`` and is rebuilt when pyproject.toml changes. The suite's
 .venv cannot hold it: ``nomyo==0.2.9`` pins ``idna==3.14`` and
 ``typing-extensions==4.15.0``, while httpx2 needs ``idna>=3.18`` and pydantic
@@ -43,7 +43,8 @@ __all__ = [
 
 ENVS = REPO_ROOT / ".cache" / "envs"
 PIP_TIMEOUT = 900
-OPENAI_SDK_PACKAGES = ("openai", "httpx2", "cryptography", "mypy")
+# mypy type-checks nomyo_web.openai there; psutil is the benchmark's (bench/openai_child.py).
+OPENAI_SDK_PACKAGES = ("openai", "httpx2", "cryptography", "mypy", "psutil")
 
 
 def _run(args: list[str]) -> str:

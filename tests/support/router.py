@@ -27,7 +27,7 @@ from typing import Any
 
 from .keys import shared_server_key_file
 
-__all__ = ["REPO_ROOT", "RouterProcess", "start_router"]
+__all__ = ["REPO_ROOT", "RouterProcess", "demo_web_flags", "run_router", "start_router"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _LISTENING = re.compile(r"listening on (https?://\S+)")
@@ -123,6 +123,29 @@ class RouterProcess:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def demo_web_flags() -> list[str]:
+    """``--web web`` and a ``--web-*`` flag for each of this checkout's builds that exists."""
+    folders = {
+        "--web": REPO_ROOT / "web",
+        "--web-pyodide": REPO_ROOT / "build" / "pyodide",
+        "--web-pyscript": REPO_ROOT / "web" / "node_modules" / "@pyscript" / "core" / "dist",
+        "--web-wheels": REPO_ROOT / "dist",
+        "--web-lite": REPO_ROOT / "build" / "jupyterlite",
+    }
+    return [part for flag, path in folders.items() if path.is_dir() for part in (flag, str(path))]
+
+
+def run_router(*flags: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m nomyo_web.router *flags`` to its end (``--help``, a refused start)."""
+    return subprocess.run(
+        [sys.executable, "-m", "nomyo_web.router", *flags],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _has_flag(flags: tuple[str, ...], name: str) -> bool:
