@@ -4,7 +4,9 @@ real router over real TLS (the test CA of tests/test_examples.py, trusted throug
 
 Top-level ``await`` runs as Jupyter and ``python -m asyncio`` run it: compiled with
 ``PyCF_ALLOW_TOP_LEVEL_AWAIT`` and awaited. A block tagged ```python pyodide is for
-Pyodide only and is not run here.
+Pyodide only and is not run here. A block tagged ```python openai runs in the
+OpenAI-SDK environment (tests/support/envs.py), with its production URL
+(``https://api.nomyo.ai``) pointed at the same router and ``NOMYO_API_KEY`` set.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ PRINTS = {
 
 def python_blocks() -> list[str]:
     return re.findall(r"^```python\n(.*?)^```$", README.read_text(), re.S | re.M)
+
+
+def openai_blocks() -> list[str]:
+    return re.findall(r"^```python openai\n(.*?)^```$", README.read_text(), re.S | re.M)
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +94,32 @@ def test_readme_block_runs_as_written(
     for marker, printed in PRINTS.items():
         if marker in block:
             assert printed in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("index", range(len(openai_blocks())))
+def test_readme_openai_sdk_block_runs_with_the_real_sdk(
+    index: int, tls: Tls, readme_router: RouterProcess, stub_upstream, tmp_path: Path
+) -> None:
+    from tests.support.envs import openai_sdk_env
+
+    block = openai_blocks()[index].replace("https://api.nomyo.ai", readme_router.url)
+    (tmp_path / "block.py").write_text(block)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOMYO_")}
+    env.update(
+        NOMYO_BASE_URL=readme_router.url,
+        NOMYO_API_KEY="readme-key",
+        SSL_CERT_FILE=str(tls.ca),
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    done = subprocess.run(
+        [str(openai_sdk_env()), "-c", RUNNER, str(tmp_path / "block.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"README block {index}:\n{block}\n{done.stderr}"
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stdout == "Hello!\nHello again!\nStreamed!", done.stdout
