@@ -72,16 +72,15 @@ def test_the_readme_has_the_blocks_this_test_expects() -> None:
         assert sum(marker in block for block in blocks) == 1, marker
 
 
-@pytest.mark.parametrize("index", range(len(python_blocks())))
-def test_readme_block_runs_as_written(
-    index: int, tls: Tls, readme_router: RouterProcess, stub_upstream, tmp_path: Path
-) -> None:
-    block = python_blocks()[index]
+def run_block(
+    python: str, block: str, tmp_path: Path, **env_vars: str
+) -> subprocess.CompletedProcess[str]:
+    """``block`` run as the README shows it, in ``python``, with ``env_vars`` (no other NOMYO_*)."""
     (tmp_path / "block.py").write_text(block)
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOMYO_")}
-    env.update(NOMYO_BASE_URL=readme_router.url, SSL_CERT_FILE=str(tls.ca))
+    env.update(env_vars)
     done = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(tmp_path / "block.py")],
+        [python, "-c", RUNNER, str(tmp_path / "block.py")],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -89,8 +88,19 @@ def test_readme_block_runs_as_written(
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, f"README block {index}:\n{block}\n{done.stderr}"
+    assert done.returncode == 0, f"README block:\n{block}\n{done.stderr}"
     assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+@pytest.mark.parametrize("index", range(len(python_blocks())))
+def test_readme_block_runs_as_written(
+    index: int, tls: Tls, readme_router: RouterProcess, stub_upstream, tmp_path: Path
+) -> None:
+    block = python_blocks()[index]
+    done = run_block(
+        sys.executable, block, tmp_path, NOMYO_BASE_URL=readme_router.url, SSL_CERT_FILE=str(tls.ca)
+    )
     for marker, printed in PRINTS.items():
         if marker in block:
             assert printed in done.stdout, done.stdout
@@ -103,23 +113,13 @@ def test_readme_openai_sdk_block_runs_with_the_real_sdk(
     from tests.support.envs import openai_sdk_env
 
     block = openai_blocks()[index].replace("https://api.nomyo.ai", readme_router.url)
-    (tmp_path / "block.py").write_text(block)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NOMYO_")}
-    env.update(
+    done = run_block(
+        str(openai_sdk_env()),
+        block,
+        tmp_path,
         NOMYO_BASE_URL=readme_router.url,
         NOMYO_API_KEY="readme-key",
         SSL_CERT_FILE=str(tls.ca),
         PYTHONPATH=str(REPO_ROOT),
     )
-    done = subprocess.run(
-        [str(openai_sdk_env()), "-c", RUNNER, str(tmp_path / "block.py")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, f"README block {index}:\n{block}\n{done.stderr}"
-    assert "Traceback" not in done.stderr, done.stderr
     assert done.stdout == "Hello!\nHello again!\nStreamed!", done.stdout
