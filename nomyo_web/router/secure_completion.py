@@ -51,12 +51,20 @@ from .policy.tiers import DEFAULT_TIER, TierPolicy
 from .problem import HTTPProblem
 from .server_key import ServerKeys
 
-__all__ = ["DECRYPTION_FAILED", "SecureCompletion"]
+__all__ = ["SecureCompletion", "decryption_failed"]
 
-DECRYPTION_FAILED = HTTPProblem(400, "Payload decryption failed", code=DECRYPTION_FAILED_CODE)
 _PAYLOAD_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _backend = PycaBackend()
 logger = logging.getLogger("nomyo_web.router")
+
+
+def decryption_failed() -> HTTPProblem:
+    """The one answer for every envelope that does not open, made fresh for each raise.
+
+    Never a shared instance: raising one exception object again chains every
+    raise's traceback onto it, and those frames keep each refused body alive.
+    """
+    return HTTPProblem(400, "Payload decryption failed", code=DECRYPTION_FAILED_CODE)
 
 
 @dataclass
@@ -162,7 +170,7 @@ class SecureCompletion:
         try:
             plaintext, request_key = await asyncio.to_thread(self.keys.open_request_sync, sealed)
         except OpenError:
-            raise DECRYPTION_FAILED from None
+            raise decryption_failed() from None
         try:
             return await self._answer_opened(request, ask, plaintext, request_key)
         finally:
