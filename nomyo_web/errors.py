@@ -224,6 +224,11 @@ class UnsupportedEndpointError(NomyoError):
 
     Only ``POST {prefix}/chat/completions`` is end-to-end encrypted; embeddings,
     models, files and the rest would travel in the clear, so they are refused.
+
+    Args:
+        message: which method and path, and why it was not sent.
+        status_code: None.
+        error_details: None.
     """
 
 

@@ -29,6 +29,7 @@ from nomyo_web import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    AsyncSecureTransport,
     AuthenticationError,
     ClientDisposedError,
     ForbiddenError,
@@ -39,12 +40,14 @@ from nomyo_web import (
     ResponseAuth,
     SecureBuffer,
     SecureChatCompletion,
+    SecureTransport,
     SecurityError,
     SecurityTier,
     ServerError,
     ServiceUnavailableError,
     SyncSecureChatCompletion,
     SyncUnsupportedError,
+    UnsupportedEndpointError,
     __version__,
     disable_secure_memory,
     enable_secure_memory,
@@ -57,7 +60,7 @@ MESSAGES = [{"role": "user", "content": "Hello!"}]
 ERRORS: list[type[NomyoError]] = [
     APIConnectionError, APIError, APITimeoutError, AuthenticationError, ClientDisposedError,
     ForbiddenError, InvalidParameterError, InvalidRequestError, RateLimitError, SecurityError,
-    ServerError, ServiceUnavailableError, SyncUnsupportedError,
+    ServerError, ServiceUnavailableError, SyncUnsupportedError, UnsupportedEndpointError,
 ]
 
 
@@ -99,6 +102,13 @@ def blocking() -> None:
         print(code, details, error.message)
     except ERRORS[0] as other:
         assert_type(other, NomyoError)
+
+
+def openai_transports() -> None:
+    # The OpenAI SDK's transports (the openai extra), with the client's options.
+    sealed = AsyncSecureTransport(security_tier="high", response_auth="required")
+    blocking = SecureTransport(allow_http=True, server_key_fingerprint=None)
+    print(sealed, blocking)
 
 
 def memory() -> None:
