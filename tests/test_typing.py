@@ -37,6 +37,7 @@ from nomyo_web import (
     NomyoError,
     RateLimitError,
     ResponseAuth,
+    ResponseTooLargeError,
     SecureBuffer,
     SecureChatCompletion,
     SecurityError,
@@ -57,7 +58,7 @@ MESSAGES = [{"role": "user", "content": "Hello!"}]
 ERRORS: list[type[NomyoError]] = [
     APIConnectionError, APIError, APITimeoutError, AuthenticationError, ClientDisposedError,
     ForbiddenError, InvalidParameterError, InvalidRequestError, RateLimitError, SecurityError,
-    ServerError, ServiceUnavailableError, SyncUnsupportedError,
+    ServerError, ServiceUnavailableError, SyncUnsupportedError, ResponseTooLargeError,
 ]
 
 
