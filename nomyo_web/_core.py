@@ -34,7 +34,7 @@ from ._runtime import can_start_threads, default_crypto, default_transport_facto
 from .crypto import CryptoBackend, PrivateKeyHandle, PublicKeyHandle
 from .errors import ClientDisposedError, InvalidRequestError
 from .keys import ClientKeys
-from .protocol import PATH_PUBLIC_KEY, is_decryption_failure, wipe
+from .protocol import MAX_PUBLIC_KEY_BYTES, PATH_PUBLIC_KEY, is_decryption_failure, wipe
 from .server_key import FetchPem, ServerKeyCache, normalise_fingerprint
 from .transport import AsyncTransport, Request
 from .transport.per_loop import PerLoopTransports
@@ -185,12 +185,18 @@ class ClientCore:
     def _server_key_cache(self, base_url: str) -> ServerKeyCache:
         cache = self._server_keys.get(base_url)
         if cache is None:
-            cache = self._server_keys.setdefault(base_url, ServerKeyCache(self._crypto, self._pin))
+            fresh = ServerKeyCache(self._crypto, self._pin, base_url, self._logger)
+            cache = self._server_keys.setdefault(base_url, fresh)
         return cache
 
     def _fetcher(self, transport: AsyncTransport, options: CallOptions) -> FetchPem:
         async def fetch_pem() -> bytes:
-            request = Request("GET", options.base_url + PATH_PUBLIC_KEY, {}, None, options.timeout)
+            request = Request(
+                "GET",
+                options.base_url + PATH_PUBLIC_KEY,
+                timeout=options.timeout,
+                max_body_bytes=MAX_PUBLIC_KEY_BYTES,
+            )
             response = await send_with_retries(
                 transport, request, options.max_retries, self._logger
             )

@@ -14,6 +14,7 @@ client ``nomyo`` 0.2.9, so ``except`` clauses move between the two unchanged::
     ├── APIConnectionError           no usable HTTP answer (also a ConnectionError)
     │   └── APITimeoutError          an attempt ran past its timeout (also a TimeoutError)
     ├── SecurityError                refused to send, or refused what came back
+    │   └── ResponseTooLargeError    an answer larger than the protocol allows (not read whole)
     ├── InvalidParameterError        a bad argument, caught before sending (also a ValueError)
     ├── UnsupportedEndpointError     an API the protocol does not seal; nothing was sent
     ├── ClientDisposedError          the client was disposed (also a RuntimeError)
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidRequestError",
     "NomyoError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "SecurityError",
     "ServerError",
     "ServiceUnavailableError",
@@ -205,6 +207,20 @@ class SecurityError(NomyoError):
     Args:
         message: what was refused.
         status_code: None.
+        error_details: None.
+    """
+
+
+class ResponseTooLargeError(SecurityError):
+    """A ``200`` or key answer larger than the protocol allows; reading stopped at the limit.
+
+    A SecurityError, not an APIError: no legitimate server sends it (the
+    protocol bounds every answer), so it is refused like a malformed envelope,
+    never retried, and never read whole. ``status_code`` is the HTTP status.
+
+    Args:
+        message: what was refused (never the answer's content).
+        status_code: the HTTP status of the refused answer.
         error_details: None.
     """
 

@@ -38,6 +38,7 @@ from nomyo_web import (
     NomyoError,
     RateLimitError,
     ResponseAuth,
+    ResponseTooLargeError,
     SecureBuffer,
     SecureChatCompletion,
     SecureTransport,
@@ -60,7 +61,8 @@ MESSAGES = [{"role": "user", "content": "Hello!"}]
 ERRORS: list[type[NomyoError]] = [
     APIConnectionError, APIError, APITimeoutError, AuthenticationError, ClientDisposedError,
     ForbiddenError, InvalidParameterError, InvalidRequestError, RateLimitError, SecurityError,
-    ServerError, ServiceUnavailableError, SyncUnsupportedError, UnsupportedEndpointError,
+    ServerError, ServiceUnavailableError, SyncUnsupportedError, ResponseTooLargeError,
+    UnsupportedEndpointError,
 ]
 
 

@@ -32,7 +32,13 @@ from .headers import (
     decode_public_key_header,
     encode_public_key_header,
 )
-from .limits import MAX_ENVELOPE_BYTES, MAX_PLAINTEXT_BYTES, MAX_PUBLIC_KEY_PEM_BYTES
+from .limits import (
+    MAX_ANSWER_BYTES,
+    MAX_ENVELOPE_BYTES,
+    MAX_ERROR_BODY_BYTES,
+    MAX_PLAINTEXT_BYTES,
+    MAX_PUBLIC_KEY_BYTES,
+)
 from .metadata import annotate_opened, is_bound_to, response_metadata
 from .response_mac import (
     RESPONSE_AUTH_LABEL,
@@ -46,6 +52,13 @@ from .response_mac import (
     response_mac_input,
 )
 from .retry_after import MAX_RETRY_AFTER, parse_retry_after
+from .rsa_key import (
+    PublicKeyError,
+    RsaPublicNumbers,
+    check_rsa_spki,
+    read_rsa_spki,
+    rsa_public_key_problem,
+)
 from .tiers import SECURITY_TIERS, SecurityTier, is_security_tier
 
 __all__ = [
@@ -57,9 +70,11 @@ __all__ = [
     "HEADER_PUBLIC_KEY",
     "HEADER_SECURITY_TIER",
     "KEY_ALGORITHM",
+    "MAX_ANSWER_BYTES",
     "MAX_ENVELOPE_BYTES",
+    "MAX_ERROR_BODY_BYTES",
     "MAX_PLAINTEXT_BYTES",
-    "MAX_PUBLIC_KEY_PEM_BYTES",
+    "MAX_PUBLIC_KEY_BYTES",
     "MAX_RETRY_AFTER",
     "MAX_RSA_BITS",
     "MIN_RSA_BITS",
@@ -76,11 +91,14 @@ __all__ = [
     "TAG_BYTES",
     "EnvelopeFormatError",
     "ParsedEnvelope",
+    "PublicKeyError",
     "ResponseAuth",
+    "RsaPublicNumbers",
     "SealedMessage",
     "SecurityTier",
     "annotate_opened",
     "build_envelope",
+    "check_rsa_spki",
     "decode_public_key_header",
     "encode_public_key_header",
     "error_code",
@@ -90,9 +108,11 @@ __all__ = [
     "is_security_tier",
     "parse_envelope",
     "parse_retry_after",
+    "read_rsa_spki",
     "response_mac_chunks",
     "response_mac_info",
     "response_mac_input",
     "response_metadata",
+    "rsa_public_key_problem",
     "wipe",
 ]

@@ -7,12 +7,18 @@ from collections import OrderedDict
 
 from ..crypto import KeyFormatError, PublicKeyHandle
 from ..crypto.pyca import PycaBackend
-from ..protocol import MAX_PUBLIC_KEY_PEM_BYTES, MIN_RSA_BITS, decode_public_key_header
+from ..protocol import MAX_PUBLIC_KEY_BYTES, MAX_RSA_BITS, MIN_RSA_BITS, decode_public_key_header
 from .problem import HTTPProblem
 
 __all__ = ["ClientKeyCache"]
 
 _backend = PycaBackend()
+
+
+BAD_KEY = (
+    "Invalid X-Public-Key header: expected an RSA public key of "
+    f"{MIN_RSA_BITS} to {MAX_RSA_BITS} bits"
+)
 
 
 class ClientKeyCache:
@@ -27,7 +33,7 @@ class ClientKeyCache:
         """The RSA key (MIN_RSA_BITS..MAX_RSA_BITS) in the header; raises HTTPProblem 400."""
         if not header:
             raise HTTPProblem(400, "Missing X-Public-Key header")
-        if len(header) > MAX_PUBLIC_KEY_PEM_BYTES:
+        if len(header) > MAX_PUBLIC_KEY_BYTES:
             raise HTTPProblem(400, "Invalid X-Public-Key header")
         with self._lock:
             key = self._keys.get(header)
@@ -36,12 +42,10 @@ class ClientKeyCache:
                 return key
         try:
             key = _backend.load_public_key_sync(decode_public_key_header(header))
-        except (KeyFormatError, ValueError):
-            raise HTTPProblem(
-                400,
-                f"Invalid X-Public-Key header: expected an RSA public key of {MIN_RSA_BITS} bits "
-                "or more",
-            ) from None
+        except KeyFormatError as error:
+            raise HTTPProblem(400, f"{BAD_KEY}: {error}") from None
+        except ValueError:
+            raise HTTPProblem(400, BAD_KEY) from None
         with self._lock:
             self._keys[header] = key
             while len(self._keys) > self._size:
