@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-ALWAYS = {"cpython", "transports", "router", "payload", "memory"}
-OPTIONAL = {"engine", "browser"}  # need the model / Chromium and build/pyodide
+ALWAYS = {"cpython", "clients", "transports", "router", "payload", "memory"}
+# Need the model / Chromium and build/pyodide / the OpenAI-SDK environment (pip, registry).
+OPTIONAL = {"engine", "browser", "openai"}
 
 
 def _figures(value: Any, path: str = "") -> list[tuple[str, float]]:

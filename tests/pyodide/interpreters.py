@@ -4,6 +4,9 @@
     interpreter.name          # "cpython", "node" or "chrome"
     interpreter.network()     # every URL the runtime asked for ([] on CPython)
 
+``ChildInterpreter`` is CPython too, in a child process of another environment (the
+OpenAI SDK's, tests/support/envs.py), spoken to over JSON lines (sdk_runner.py).
+
 A Pyodide interpreter is a pytest-pyodide runner (``selenium_common``: Selenium with
 the system's chromedriver, or Node.js) made ready by the plugin's ``prepare``
 (network recorder, nomyo-web loaded by name from the offline distribution), with the
@@ -18,6 +21,11 @@ import ast
 import asyncio
 import contextlib
 import copy
+import itertools
+import json
+import os
+import select
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +36,7 @@ import pytest
 from nomyo_router.testing.runtimes import network, prepare
 from tests.pyodide import cases
 
-__all__ = ["CPythonInterpreter", "PyodideInterpreter", "open_interpreter"]
+__all__ = ["CPythonInterpreter", "ChildInterpreter", "PyodideInterpreter", "open_interpreter"]
 
 HERE = Path(__file__).resolve().parent
 CALL_TIMEOUT = 120.0
@@ -73,6 +81,57 @@ async def _cancel_others() -> None:
     for task in others:
         task.cancel()
     await asyncio.gather(*others, return_exceptions=True)
+
+
+class CaseFailed(AssertionError):
+    """A case raised in a child interpreter; the message holds its traceback there."""
+
+
+class ChildInterpreter:
+    """The cases in a CPython child process of ``python`` (this checkout on its path)."""
+
+    name = "cpython"
+
+    def __init__(self, python: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": str(HERE.parents[1]), "PYTHONUNBUFFERED": "1"}
+        self._proc = subprocess.Popen(
+            [str(python), str(HERE / "sdk_runner.py")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        self._ids = itertools.count(1)
+        assert self._proc.stdout is not None
+        if not self._proc.stdout.readline():
+            raise RuntimeError(f"{python} tests/pyodide/sdk_runner.py did not start")
+
+    def call(self, target: str, **kwargs: Any) -> Any:
+        """One request, answered before the next is sent (the host test is sequential)."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        ident = next(self._ids)
+        request = {"id": ident, "target": target, "kwargs": kwargs}
+        self._proc.stdin.write(json.dumps(request) + "\n")
+        self._proc.stdin.flush()
+        ready, _, _ = select.select([self._proc.stdout], [], [], CALL_TIMEOUT)
+        answer = json.loads(self._proc.stdout.readline() or "null") if ready else None
+        if answer is None or answer["id"] != ident:
+            raise RuntimeError(f"the child interpreter answered {answer!r} to request {ident}")
+        if not answer["ok"]:
+            raise CaseFailed(f"{target} failed in the child interpreter:\n{answer['traceback']}")
+        return answer["value"]
+
+    def network(self) -> list[str]:
+        return []
+
+    def close(self) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()
+        try:
+            self._proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
 
 
 class PyodideInterpreter:

@@ -15,6 +15,7 @@ import pytest
 from nomyo_web._exchange import REJECTED, UNAUTHENTICATED
 from tests.client.test_response_auth import FORGED, forge
 from tests.client.test_security import TAMPERING
+from tests.pyodide.conftest import GOOD_KEY
 from tests.pyodide.cors_mitm import CorsMitm
 from tests.support.browser import is_loopback
 from tests.support.router import RouterProcess, start_router
@@ -22,7 +23,6 @@ from tests.support.stub_upstream import StubUpstream
 
 PROMPT = "the secret diagnosis is Q"
 MESSAGES = [{"role": "user", "content": PROMPT}]
-GOOD_KEY = "good-key-for-pyodide"
 ALLOWED_HEADERS = {
     "authorization",
     "content-type",
@@ -30,7 +30,7 @@ ALLOWED_HEADERS = {
     "x-payload-id",
     "x-security-tier",
 }
-# What the interpreters' HTTP stacks add on their own (not the client's choice).
+# What the runtimes' HTTP stacks add on their own (not the client's choice).
 STACK_HEADERS = {
     *("host", "connection", "content-length", "user-agent", "accept", "accept-encoding"),
     *("accept-language", "origin", "referer", "cache-control", "pragma"),
@@ -51,30 +51,11 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> None:
     raise AssertionError("condition not reached")
 
 
-@pytest.fixture(scope="session")
-def mitm_front(cors_router: RouterProcess, page_origin: str) -> Iterator[CorsMitm]:
-    proxy = CorsMitm(cors_router.url, page_origin)
-    yield proxy
-    proxy.close()
-
-
 @pytest.fixture
 def wire(mitm_front: CorsMitm, stub_upstream: StubUpstream) -> Iterator[CorsMitm]:
     mitm_front.reset()
     yield mitm_front
     mitm_front.reset()
-
-
-@pytest.fixture(scope="session")
-def auth_router(
-    stub_upstream_server: StubUpstream, server_key_file: Path, page_origin: str
-) -> Iterator[RouterProcess]:
-    with start_router(
-        *("--upstream", stub_upstream_server.url, "--key-file", str(server_key_file)),
-        *("--api-key", GOOD_KEY, "--tier-models", "maximum=allowed-model"),
-        *("--cors-origin", page_origin),
-    ) as process:
-        yield process
 
 
 @pytest.fixture(scope="session")
@@ -535,3 +516,40 @@ def test_nothing_left_loopback(interpreter: Any, main_client: str, wire: CorsMit
     assert any(url.startswith(wire.url) for url in urls), urls
     outside = [url for url in urls if not is_loopback(url)]
     assert outside == []
+
+
+def test_the_sync_client_blocks_where_the_runtime_can(
+    interpreter: Any, wire: CorsMitm, mitm_front: CorsMitm
+) -> None:
+    blocking = interpreter.call("sync_client:can_block")
+    outcome = interpreter.call(
+        "sync_client:round_trip", base_url=mitm_front.url, content="sync hello"
+    )
+    if interpreter.name == "node":
+        # Node.js 20 has no JavaScript Promise Integration: a clear error, at once, nothing sent.
+        assert blocking is False
+        assert outcome["ok"] is False and outcome["class"] == "SyncUnsupportedError"
+        assert "SecureChatCompletion" in outcome["message"] and "can_run_sync" in outcome["message"]
+        assert outcome["is_runtime_error"] is True and outcome["seconds"] < 5
+        assert wire.seen == []
+        return
+    assert blocking is (True if interpreter.name == "chrome" else None)  # Chromium: JSPI
+    assert outcome == {
+        "ok": True,
+        "content": "sync hello",
+        "payload_id": wire.posts()[0].headers["X-Payload-ID"],
+        "tier": "high",
+    }
+    assert wire.posts()[0].headers["X-Security-Tier"] == "high"
+
+
+def test_the_sync_client_raises_the_same_typed_errors(
+    interpreter: Any, auth_router: RouterProcess
+) -> None:
+    if interpreter.name == "node":
+        pytest.skip("no JSPI in Node.js 20: the sync client refuses before any request")
+    outcome = interpreter.call(
+        "sync_client:round_trip", base_url=auth_router.url, content="x", api_key="wrong"
+    )
+    assert outcome["ok"] is False and outcome["class"] == "AuthenticationError"
+    assert outcome["status_code"] == 401

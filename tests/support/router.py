@@ -175,10 +175,13 @@ def start_router(
     module: str = ROUTER,
     program: Sequence[str] | None = None,
     cwd: Path = REPO_ROOT,
+    python: Path | None = None,
 ) -> RouterProcess:
     """Start ``python -m module *flags`` (the router) and wait for its listening line.
 
     ``program`` replaces ``python -m module`` (e.g. an installed ``nomyo-router``);
+    ``python``: another environment's interpreter, running what is installed there
+    (not this checkout's: it starts beside that interpreter, without PYTHONPATH);
     ``env`` adds to this process's environment.
     """
     args = list(flags)
@@ -192,9 +195,11 @@ def start_router(
     child_env.pop("NOMYO_ROUTER_API_KEYS", None)
     child_env["PYTHONUNBUFFERED"] = "1"
     child_env.update(env or {})
+    if python is not None:
+        child_env.pop("PYTHONPATH", None)
     proc = subprocess.Popen(
-        [*(program or (sys.executable, "-m", module)), *args],
-        cwd=cwd,
+        [*(program or (str(python or sys.executable), "-m", module)), *args],
+        cwd=cwd if python is None else python.parent,
         env=child_env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
