@@ -4,12 +4,13 @@ from __future__ import annotations
 
 __all__ = ["SECTIONS", "plan_for"]
 
-SECTIONS = ("cpython", "transports", "router", "payload", "memory", "engine", "browser")
+SECTIONS = ("cpython", "transports", "router", "relay", "payload", "memory", "engine", "browser")
 
 _FULL: dict[str, dict[str, int]] = {
     "cpython": {"rounds": 6, "ours": 100, "official": 20, "rsa": 60, "trips": 200},
     "transports": {"rounds": 6, "ours": 100, "trips": 200},
     "router": {"rounds": 3, "per_level": 300, "workers_rounds": 4, "rsa": 100, "spin": 40},
+    "relay": {"rounds": 4, "per_level": 300},
     "payload": {"repeats": 5},
     "memory": {"calls": 10_000, "checkpoints": 10},
     "engine": {"rounds": 4, "per_block": 3, "max_tokens": 64, "ttft": 3},
@@ -19,6 +20,7 @@ _QUICK: dict[str, dict[str, int]] = {
     "cpython": {"rounds": 2, "ours": 10, "official": 2, "rsa": 5, "trips": 20},
     "transports": {"rounds": 2, "ours": 10, "trips": 20},
     "router": {"rounds": 1, "per_level": 40, "workers_rounds": 1, "rsa": 10, "spin": 5},
+    "relay": {"rounds": 2, "per_level": 40},
     "payload": {"repeats": 1},
     "memory": {"calls": 200, "checkpoints": 2},
     "engine": {"rounds": 1, "per_block": 1, "max_tokens": 8, "ttft": 1},
