@@ -108,7 +108,7 @@ class Forwarder:
         except AnswerTooLargeError:
             raise HTTPProblem(502, "Upstream answer too large") from None
         except UpstreamError as error:
-            logger.warning("upstream request failed: %s", error)
+            logger.warning("upstream request failed: %s", error)  # the cause's type name
             raise HTTPProblem(502, "Upstream unreachable") from None
 
 

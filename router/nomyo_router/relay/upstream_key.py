@@ -74,7 +74,7 @@ class UpstreamKey:
         except UpstreamTimeoutError:
             raise HTTPProblem(504, "Upstream timed out") from None
         except UpstreamError as error:
-            logger.warning("upstream key fetch failed: %s", type(error).__name__)
+            logger.warning("upstream key fetch failed: %s", error)  # the cause's type name
             raise HTTPProblem(502, "Upstream key unavailable") from None
         if answer.status != 200:
             logger.warning("upstream key fetch answered HTTP %d", answer.status)
