@@ -319,3 +319,12 @@ def test_an_answer_that_closes_its_connection_does_not_break_the_next(
     second = httpx.post(relay.url + PATH, content=b"{}", headers=PROTOCOL_HEADERS)
     assert (first.status_code, second.status_code) == (429, 400)  # 400: the real upstream
     assert len(wire.posts()) == 2
+
+
+def test_header_bytes_beyond_ascii_go_on_as_they_came(relay: RouterProcess, wire: Mitm) -> None:
+    wire.script(status=400, body={"detail": "Invalid X-Security-Tier header"})
+    headers: dict[str, Any] = {**PROTOCOL_HEADERS, "X-Security-Tier": b"h\xe9gh"}
+    answer = httpx.post(relay.url + PATH, content=b"{}", headers=headers)
+    assert answer.status_code == 400
+    (post,) = wire.posts()
+    assert post.headers["X-Security-Tier"] == "h\xe9gh"  # read back as Latin-1, byte for byte

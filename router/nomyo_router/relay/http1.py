@@ -120,7 +120,9 @@ class Http1Pool:
         self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
     ) -> h11.Request:
         fixed = [("Host", self._host_header), ("Content-Length", str(len(body)))]
-        return h11.Request(method=method, target=self._prefix + path, headers=fixed + headers)
+        # Latin-1: the bytes of each value exactly as the caller's HTTP server received them.
+        raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in fixed + headers]
+        return h11.Request(method=method, target=self._prefix + path, headers=raw)
 
     async def _connection(self) -> _Connection:
         now = time.monotonic()
