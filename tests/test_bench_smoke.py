@@ -17,8 +17,9 @@ from typing import Any
 from tests.support.router import checkout_environment
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-ALWAYS = {"cpython", "transports", "router", "relay", "payload", "memory"}
-OPTIONAL = {"engine", "browser"}  # need the model / Chromium and build/pyodide
+ALWAYS = {"cpython", "clients", "transports", "router", "relay", "payload", "memory"}
+# Need the model / Chromium and build/pyodide / the OpenAI-SDK environment (pip, registry).
+OPTIONAL = {"engine", "browser", "openai"}
 
 
 def _figures(value: Any, path: str = "") -> list[tuple[str, float]]:
