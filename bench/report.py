@@ -228,6 +228,35 @@ def _router(s: dict[str, Any]) -> list[str]:
     ]
 
 
+def _relay(s: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            level,
+            f"{_num(f['router_cpu_per_request_ms'])} ms",
+            f"{_num(f['relay_cpu_per_request_ms'])} ms",
+            _num(f["router_over_relay_cpu"], "×"),
+            f"{_num(f['direct_requests_per_s'])} / {_num(f['relayed_requests_per_s'])}",
+            str(f.get("failed_requests", 0)),
+        ]
+        for level, f in s["levels"].items()
+    ]
+    return [
+        "## Relay (`--relay`) in front of the router: CPU per request",
+        "",
+        *_table(
+            [
+                "in flight",
+                "router CPU/request (decrypts, seals)",
+                "relay CPU/request (forwards)",
+                "router ÷ relay",
+                "requests/s direct / relayed",
+                "failed requests",
+            ],
+            rows,
+        ),
+    ]
+
+
 def _payload(title: str, s: dict[str, Any]) -> list[str]:
     rows = [
         [
@@ -272,6 +301,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         ("transports", _transports),
         ("openai", _openai),
         ("router", _router),
+        ("relay", _relay),
     ]
     lines += [line for name, render in parts if name in sections for line in render(sections[name])]
     if "engine" in sections:

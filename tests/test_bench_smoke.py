@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.support.router import checkout_environment
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-ALWAYS = {"cpython", "clients", "transports", "router", "payload", "memory"}
+ALWAYS = {"cpython", "clients", "transports", "router", "relay", "payload", "memory"}
 # Need the model / Chromium and build/pyodide / the OpenAI-SDK environment (pip, registry).
 OPTIONAL = {"engine", "browser", "openai"}
 
@@ -36,6 +38,7 @@ def test_quick_run_writes_a_well_formed_report(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--out-dir", str(tmp_path)],
         cwd=REPO_ROOT,
+        env=checkout_environment(),
         capture_output=True,
         text=True,
         timeout=600,
@@ -66,6 +69,7 @@ def test_quick_run_writes_a_well_formed_report(tmp_path: Path) -> None:
 
     assert sections["cpython"]["nomyo_0_2_9"]["calls"] > 0
     assert set(sections["router"]["levels"]) == {"1", "8", "32", "128"}
+    assert set(sections["relay"]["levels"]) == {"1", "32"}
     assert set(sections["payload"]["sizes"]) == {"1 KB", "100 KB", "1 MB", "10 MB"}
     assert all(entry["target"] for entry in report["targets"])
     assert (tmp_path / "latest.md").read_text().startswith("# Benchmark results")

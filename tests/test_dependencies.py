@@ -8,9 +8,9 @@ checkout: no PYTHONPATH, run outside the repository) does a real round trip:
 * beside ``nomyo==0.2.9``, which pins ``cryptography==48.0.0``, ``httpx==0.28.1``
   and every other dependency: nothing of nomyo's moves, and nomyo-web's own
   client works on those pins;
-* beside the newest ``openai``, ``httpx2`` and ``cryptography``: ``nomyo-web[openai,router]``
-  keeps them (and pulls the newest httpx, starlette and uvicorn); a router of that
-  environment answers the OpenAI SDK through ``AsyncSecureTransport``.
+* beside the newest ``openai``, ``httpx2`` and ``cryptography``: ``nomyo-web[openai]`` with
+  the ``nomyo-router`` wheel keeps them (and pulls the newest httpx, starlette and uvicorn);
+  a router of that environment answers the OpenAI SDK through ``AsyncSecureTransport``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.envs import build_env, build_wheel, downgrades, installed, pip_check, pip_install
+from tests.support.envs import (
+    build_env,
+    build_router_wheel,
+    build_wheel,
+    downgrades,
+    installed,
+    pip_check,
+    pip_install,
+)
 from tests.support.router import start_router
 from tests.support.stub_upstream import StubUpstream
 
@@ -99,9 +107,10 @@ def test_beside_nomyo_0_2_9s_pins_nothing_moves(
 def test_beside_the_newest_openai_httpx2_and_cryptography_nothing_goes_down(
     wheel: Path, tmp_path: Path, stub_upstream: StubUpstream
 ) -> None:
+    router_wheel = build_router_wheel(tmp_path / "router-wheel")
     python = build_env(tmp_path / "env", ["openai", "httpx2", "cryptography"])
     before = installed(python)
-    pip_install(python, [f"{wheel}[openai,router]"])
+    pip_install(python, [f"{wheel}[openai]", str(router_wheel)])
     after = installed(python)
     assert downgrades(before, after) == []
     assert {name: after[name] for name in ("openai", "httpx2", "cryptography")} == {

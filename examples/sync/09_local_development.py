@@ -1,6 +1,6 @@
 """Local development (HTTP) with the blocking client: allow_http=True for a local router.
 
-Start one with `python -m nomyo_web.router` (embedded model, port 12435).
+Start one with `python -m nomyo_router` (embedded model, port 12435).
 Never use allow_http=True in production.
 """
 

@@ -33,6 +33,7 @@ from .router import REPO_ROOT
 
 __all__ = [
     "build_env",
+    "build_router_wheel",
     "build_wheel",
     "downgrades",
     "installed",
@@ -100,9 +101,18 @@ def pip_check(python: Path) -> str:
 
 def build_wheel(directory: Path) -> Path:
     """This checkout's nomyo-web wheel, built into ``directory``."""
+    return _build(REPO_ROOT, "nomyo_web", directory)
+
+
+def build_router_wheel(directory: Path) -> Path:
+    """This checkout's nomyo-router wheel, built into ``directory``."""
+    return _build(REPO_ROOT / "router", "nomyo_router", directory)
+
+
+def _build(source: Path, name: str, directory: Path) -> Path:
     pip = [sys.executable, "-m", "pip"]
-    _run([*pip, "wheel", "--no-deps", "-q", str(REPO_ROOT), "-w", str(directory)])
-    (wheel,) = directory.glob("nomyo_web-*.whl")
+    _run([*pip, "wheel", "--no-deps", "-q", str(source), "-w", str(directory)])
+    (wheel,) = directory.glob(f"{name}-*.whl")
     return wheel
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "REPO_ROOT",
     "ROUTER",
     "RouterProcess",
+    "checkout_environment",
     "demo_web_flags",
     "run_router",
     "start_demo_server",
@@ -151,6 +152,16 @@ def demo_web_flags() -> list[str]:
     return [part for flag, path in folders.items() if path.is_dir() for part in (flag, str(path))]
 
 
+def checkout_environment() -> dict[str, str]:
+    """This environment, with this checkout's ``router/`` and root first on the import path.
+
+    So ``python -m nomyo_router`` runs this checkout's router (and ``nomyo_web``), not
+    whatever an editable install elsewhere points at.
+    """
+    path = [str(REPO_ROOT / "router"), str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(part for part in path if part)}
+
+
 def run_router(
     *flags: str, timeout: float = 60.0, module: str = ROUTER
 ) -> subprocess.CompletedProcess[str]:
@@ -158,6 +169,7 @@ def run_router(
     return subprocess.run(
         [sys.executable, "-m", module, *flags],
         cwd=REPO_ROOT,
+        env=checkout_environment(),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -173,16 +185,15 @@ def start_router(
     env: Mapping[str, str] | None = None,
     timeout: float = 60.0,
     module: str = ROUTER,
-    program: Sequence[str] | None = None,
-    cwd: Path = REPO_ROOT,
     python: Path | None = None,
+    program: Sequence[str] | None = None,
 ) -> RouterProcess:
     """Start ``python -m module *flags`` (the router) and wait for its listening line.
 
-    ``program`` replaces ``python -m module`` (e.g. an installed ``nomyo-router``);
-    ``python``: another environment's interpreter, running what is installed there
-    (not this checkout's: it starts beside that interpreter, without PYTHONPATH);
-    ``env`` adds to this process's environment.
+    ``python``: another environment's interpreter, running the router installed there
+    (not this checkout's: it starts outside the repository, without PYTHONPATH).
+    ``program``: the same, but one of that environment's commands instead of
+    ``python -m module`` (its ``nomyo-router``). ``env`` adds to the environment.
     """
     args = list(flags)
     if not _has_flag(flags, "--host"):
@@ -191,15 +202,17 @@ def start_router(
         args += ["--port", "0"]
     if not _has_flag(flags, "--key-file") and not _has_flag(flags, "--relay"):  # a relay has none
         args += ["--key-file", str(shared_server_key_file())]
-    child_env = dict(os.environ)
+    child_env = checkout_environment()
     child_env.pop("NOMYO_ROUTER_API_KEYS", None)
     child_env["PYTHONUNBUFFERED"] = "1"
     child_env.update(env or {})
-    if python is not None:
+    command = list(program) if program else [str(python or sys.executable), "-m", module]
+    outside = python is not None or program is not None
+    if outside:
         child_env.pop("PYTHONPATH", None)
     proc = subprocess.Popen(
-        [*(program or (str(python or sys.executable), "-m", module)), *args],
-        cwd=cwd if python is None else python.parent,
+        [*command, *args],
+        cwd=Path(command[0]).parent if outside else REPO_ROOT,
         env=child_env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
