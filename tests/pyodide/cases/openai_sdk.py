@@ -1,8 +1,8 @@
 """OpenAI-SDK cases: the real ``openai`` SDK over ``nomyo_web``'s transports.
 
 Run where the SDK is installed: the OpenAI-SDK environment's CPython
-(tests/pyodide/sdk_runtimes.py) and Pyodide after ``micropip.install("openai")``
-(Node.js, Chromium). Clients live in this interpreter between calls, named by the
+(``ChildInterpreter``, tests/pyodide/sdk_runner.py) and Pyodide after ``openai`` was
+loaded from the offline lock (Node.js, Chromium). Clients live in this interpreter between calls, named by the
 host test, which scripts the wire in between. Results are plain JSON: the SDK's
 objects as ``to_dict()``, errors as ``describe()``.
 """
