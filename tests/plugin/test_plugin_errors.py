@@ -102,20 +102,33 @@ def test_no_chromium(tmp_path: Path) -> None:
     ]
 
 
-def test_no_node(tmp_path: Path) -> None:
-    empty = tmp_path / "bin"
-    empty.mkdir()
+@pytest.mark.parametrize(
+    ("runtime", "missing", "message"),
+    [
+        (
+            "node",
+            {"PATH": "{tmp}/bin"},
+            "ERROR: nomyo: --runtime node needs Node.js 18+ on PATH: install nodejs, "
+            "or leave node out of --runtime",
+        ),
+        (
+            "chrome",
+            {"NOMYO_CHROMIUM": "{tmp}/no-such-chrome"},
+            "ERROR: nomyo: --runtime chrome needs Chromium: apt-get install chromium "
+            "chromium-driver (or set NOMYO_CHROMIUM to a Chrome binary)",
+        ),
+    ],
+)
+def test_a_runtime_that_cannot_start_here(
+    tmp_path: Path, runtime: str, missing: dict[str, str], message: str
+) -> None:
+    (tmp_path / "bin").mkdir()  # an empty PATH: no node
+    env = {name: value.format(tmp=tmp_path) for name, value in missing.items()}
     done = run_project(
-        tmp_path,
-        USES_SERVER,
-        *("-o", f"nomyo_pyodide={CORE}", "--runtime", "node"),
-        env={"PATH": str(empty)},
+        tmp_path, USES_SERVER, "-o", f"nomyo_pyodide={CORE}", "--runtime", runtime, env=env
     )
-    assert done.returncode == 4
-    assert error_lines(done) == [
-        "ERROR: nomyo: --runtime node needs Node.js 18+ on PATH: install nodejs, "
-        "or leave node out of --runtime"
-    ]
+    assert done.returncode == 4  # pytest's usage error: the run does not start
+    assert error_lines(done) == [message]
 
 
 def test_no_pyodide_configured(tmp_path: Path) -> None:

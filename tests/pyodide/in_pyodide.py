@@ -16,9 +16,15 @@ from typing import Any
 from pytest_pyodide import run_in_pyodide
 
 
-# The cases assert where they run; this trampoline asserts nothing, so no rewriting.
+# The cases assert where they run; this trampoline asserts nothing, so no rewriting, and
+# it sends a failure's traceback as text (pytest-pyodide would load tblib on every call).
 @run_in_pyodide(pytest_assert_rewrites=False)
 async def run_case(selenium: Any, target: str, kwargs: dict[str, Any]) -> Any:
+    import traceback
+
     from pyodide_cases import call
 
-    return await call(target, kwargs)
+    try:
+        return await call(target, kwargs)
+    except Exception:
+        raise AssertionError(f"{target} failed in Pyodide:\n{traceback.format_exc()}") from None

@@ -5,7 +5,8 @@ the plugin builds, once per session, a distribution of that core plus the wheels
 ``nomyo-web`` (and of whatever ``nomyo_pyodide_packages`` / ``nomyo_pyodide_wheels``
 name) with a rewritten lock. When pytest-pyodide is active, its ``--dist-dir``
 then points there, together with pytest's and tblib's wheels so ``run_in_pyodide``
-keeps assertion rewriting and tracebacks, and its runtimes are checked up front.
+keeps assertion rewriting and tracebacks (unless ``nomyo_pyodide_for_run_in_pyodide =
+false``), and its runtimes are checked up front.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ def add_options(parser: pytest.Parser) -> None:
         "wheel files (globs) to put into Pyodide",
         type="linelist",
         default=[],
+    )
+    parser.addini(
+        "nomyo_pyodide_for_run_in_pyodide",
+        "with pytest-pyodide: add pytest's and tblib's wheels, so run_in_pyodide rewrites "
+        "assertions and carries tracebacks (each call then loads them: false for speed)",
+        type="bool",
+        default=True,
     )
 
 
@@ -112,7 +120,7 @@ def build_session_dist(config: pytest.Config) -> None:
         return
     packages = ["nomyo-web", *config.getini("nomyo_pyodide_packages")]
     with_pytest_pyodide = _uses_pytest_pyodide(config)
-    if with_pytest_pyodide:
+    if with_pytest_pyodide and config.getini("nomyo_pyodide_for_run_in_pyodide"):
         packages += _PYTEST_PYODIDE_PACKAGES
     out = tempfile.mkdtemp(prefix="nomyo-pyodide-")
     config.stash[_TMP_KEY] = out

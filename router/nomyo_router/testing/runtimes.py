@@ -6,7 +6,8 @@
   (no background networking, component updates, sync or QUIC); Selenium gets
   the system's ``chromedriver`` (``SE_CHROMEDRIVER``), never a downloaded one.
 * ``prepare(runner)``: on a pytest-pyodide runner (``selenium`` fixtures), start
-  the network recorder, load ``nomyo-web`` from the distribution's lock.
+  the network recorder and the WebCrypto call log (``webcrypto_log``), load
+  ``nomyo-web`` from the distribution's lock.
 * ``network(runner)``: every URL the runtime asked for since ``prepare``.
 """
 
@@ -16,6 +17,7 @@ import os
 import shutil
 from typing import Any
 
+from . import webcrypto_log
 from .network import NETWORK_JS, RECORDER_JS
 
 __all__ = [
@@ -68,8 +70,10 @@ def configure_pytest_pyodide() -> None:
 
 
 def prepare(runner: Any, packages: tuple[str, ...] = ("nomyo-web",)) -> Any:
-    """Record the runner's network from now on and load ``packages`` (by name, from the lock)."""
+    """Record the runner's network and WebCrypto calls from now on, and load ``packages``
+    (by name, from the distribution's lock)."""
     runner.run_js(RECORDER_JS)
+    runner.run_js(webcrypto_log.RECORDER_JS)
     runner.load_package(list(packages))
     return runner
 

@@ -2,9 +2,9 @@
 
 Run where the SDK is installed: the OpenAI-SDK environment's CPython
 (``ChildInterpreter``, tests/pyodide/sdk_runner.py) and Pyodide after ``openai`` was
-loaded from the offline lock (Node.js, Chromium). Clients live in this interpreter between calls, named by the
-host test, which scripts the wire in between. Results are plain JSON: the SDK's
-objects as ``to_dict()``, errors as ``describe()``.
+loaded from the offline lock (Node.js, Chromium). Clients live in this interpreter
+between calls, named by the host test, which scripts the wire in between. Results
+are plain JSON: the SDK's objects as ``to_dict()``, errors as ``describe()``.
 """
 
 from __future__ import annotations
