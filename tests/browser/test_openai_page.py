@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support.browser import BUILD_PYODIDE, REPO_ROOT, allow_only, chromium
-from tests.support.router import RouterProcess, demo_web_flags, start_router
+from tests.support.router import RouterProcess, start_demo_server
 from tests.support.stub_upstream import StubUpstream
 
 OUT = REPO_ROOT / "test-output" / "browser"
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.skipif(
 def router() -> Iterator[tuple[RouterProcess, StubUpstream]]:
     with (
         StubUpstream() as stub,
-        start_router(*demo_web_flags(), "--upstream", stub.url) as process,
+        start_demo_server("--upstream", stub.url) as process,
     ):
         yield process, stub
 
