@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .config import RouterConfig, default_model_path
-from .flags import API_KEYS_ENV, WEB_MOUNTS, build_parser
+from .flags import API_KEYS_ENV, STATE_ENV, WEB_MOUNTS, build_parser
 from .policy.tiers import parse_tier_models
+from .state import MEMORY, parse_state
 
 __all__ = ["build_parser", "main", "parse_config"]
 
@@ -28,6 +29,23 @@ def _web_mounts(parser: argparse.ArgumentParser, args: argparse.Namespace) -> di
     return mounts
 
 
+def _state(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """The checked ``--state`` (or ``$NOMYO_ROUTER_STATE``); errors never echo the URL."""
+    text = args.state or os.environ.get(STATE_ENV) or None
+    if text is None:
+        return None
+    try:
+        spec = parse_state(text)
+    except ValueError as error:
+        parser.error(f"--state: {error}")
+    if spec == MEMORY and args.workers > 1:
+        parser.error(
+            "--state memory is per process: with --workers above 1 leave --state out "
+            "(the workers then share a SQLite file) or name a shared store"
+        )
+    return spec
+
+
 def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -41,6 +59,7 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
     if args.workers > 1 and args.key_file is None:
         parser.error("--workers above 1 needs --key-file (the workers share one key)")
     web_mounts = _web_mounts(parser, args)
+    state = _state(parser, args)
     return RouterConfig(
         host=args.host,
         port=args.port,
@@ -65,6 +84,7 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         log_level=args.log_level,
         header_timeout=args.header_timeout,
         body_timeout=args.body_timeout,
+        state=state,
     )
 
 

@@ -27,14 +27,18 @@ from .engines import Engine
 from .policy.admission import Admission
 from .policy.api_keys import ApiKeys
 from .policy.rate_limit import RateLimiter
-from .policy.replay import ReplayCache
+from .policy.replay import ReplayGuard
 from .policy.tiers import TierPolicy
 from .problem import HTTPProblem, problem_response
 from .request_log import RequestLogMiddleware
-from .secure_completion import SecureCompletion
+from .secure_completion import STATE_RETRY_AFTER, SecureCompletion
 from .server_key import ServerKeys
+from .state import ReplayBounds, StateStore, StateUnavailable, open_store
 
-__all__ = ["EngineUnavailableError", "build_app", "build_engine"]
+__all__ = ["EngineUnavailableError", "build_app", "build_engine", "build_store"]
+
+# A repeat of a running request waits at most this much longer than an engine call may take.
+REPLAY_WAIT_MARGIN = 30.0
 
 logger = logging.getLogger("nomyo_web.router")
 
@@ -58,6 +62,21 @@ def build_engine(config: RouterConfig) -> Engine:
 
     engine: Engine = EmbeddedEngine(config.model, config.threads)
     return engine
+
+
+def build_store(config: RouterConfig) -> StateStore:
+    """The state store ``config.state`` names (in-process when it names none)."""
+    bounds = ReplayBounds(config.replay_entries, config.replay_bytes, config.replay_ttl)
+    return open_store(config.state or "memory", bounds)
+
+
+async def _check_store(store: StateStore) -> None:
+    """At start, say whether the store answers (requests get 503 until it does)."""
+    try:
+        await store.ping()
+    except StateUnavailable:
+        return  # the store logged it
+    logger.info("state store: %s", store.name)
 
 
 @contextlib.contextmanager
@@ -105,16 +124,18 @@ def _web_mount(config: RouterConfig) -> list[Mount]:
 
 def build_app(config: RouterConfig, keys: ServerKeys, engine: Engine) -> Starlette:
     """The ASGI app for ``config``, answering with ``keys`` and ``engine``."""
+    store = build_store(config)
     endpoint = SecureCompletion(
         keys=keys,
         engine=engine,
         admission=Admission(
             ApiKeys(config.api_keys),
-            RateLimiter(config.rate_limit) if config.rate_limit else None,
+            RateLimiter(store, config.rate_limit) if config.rate_limit else None,
             config.auth_failure_limit,
+            store,
         ),
         tiers=TierPolicy(config.tier_models),
-        replay=ReplayCache(config.replay_entries, config.replay_bytes, config.replay_ttl),
+        replay=ReplayGuard(store, config.upstream_timeout + REPLAY_WAIT_MARGIN),
         body_timeout=config.body_timeout,
     )
 
@@ -126,19 +147,27 @@ def build_app(config: RouterConfig, keys: ServerKeys, engine: Engine) -> Starlet
         )
 
     async def healthz(request: Request) -> Response:
-        if engine.ready:
-            return _json({"status": "ok", "ready": True, "engine": engine.name})
-        body = {"detail": "Model is loading", "status": "loading", "ready": False}
-        return _json({**body, "engine": engine.name}, 503, {"Retry-After": "5"})
+        about = {"engine": engine.name, "state": store.name}
+        if not engine.ready:
+            body = {"detail": "Model is loading", "status": "loading", "ready": False}
+            return _json({**body, **about}, 503, {"Retry-After": "5"})
+        try:
+            await store.ping()
+        except StateUnavailable:
+            body = {"detail": "State store unavailable", "status": "degraded", "ready": False}
+            return _json({**body, **about}, 503, {"Retry-After": str(STATE_RETRY_AFTER)})
+        return _json({"status": "ok", "ready": True, **about})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await engine.start()
+        await _check_store(store)
         with _reloading_on_sighup(keys):
             try:
                 yield
             finally:
                 await engine.aclose()
+                await store.aclose()
 
     routes = [
         Route(PATH_PUBLIC_KEY, public_key, methods=["GET"]),

@@ -42,14 +42,16 @@ from .body import read_body
 from .client_keys import ClientKeyCache
 from .engines import Engine, EngineError
 from .policy.admission import Admission
-from .policy.replay import ReplayCache, request_fingerprint
+from .policy.replay import ReplayGuard, request_fingerprint
 from .policy.tiers import DEFAULT_TIER, TierPolicy
 from .problem import HTTPProblem
 from .server_key import ServerKeys
+from .state import StateUnavailable
 
-__all__ = ["DECRYPTION_FAILED", "SecureCompletion"]
+__all__ = ["DECRYPTION_FAILED", "STATE_RETRY_AFTER", "SecureCompletion"]
 
 DECRYPTION_FAILED = HTTPProblem(400, "Payload decryption failed", code="decryption_failed")
+STATE_RETRY_AFTER = 2  # seconds: a store restart or fail-over is usually that quick
 _PAYLOAD_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _backend = PycaBackend()
 logger = logging.getLogger("nomyo_web.router")
@@ -111,7 +113,7 @@ class SecureCompletion:
         engine: Engine,
         admission: Admission,
         tiers: TierPolicy,
-        replay: ReplayCache,
+        replay: ReplayGuard,
         body_timeout: float,
     ) -> None:
         self.keys = keys
@@ -128,13 +130,17 @@ class SecureCompletion:
             return await self._handle(request)
         except HTTPProblem:
             raise
+        except StateUnavailable:
+            raise HTTPProblem(
+                503, "State store unavailable", retry_after=STATE_RETRY_AFTER
+            ) from None
         except Exception as error:
             logger.error("unexpected %s in the secure completion", type(error).__name__)
             raise HTTPProblem(500, "Internal server error") from None
 
     async def _handle(self, request: Request) -> Response:
         address = request.client.host if request.client else "-"
-        self.admission.check(request.headers.get("authorization"), address)
+        await self.admission.check(request.headers.get("authorization"), address)
         ask = _check_headers(request, self.client_keys)
         body = await read_body(request, MAX_ENVELOPE_BYTES, self.body_timeout)
         try:
