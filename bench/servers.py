@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.support.router import RouterProcess, start_router
+from tests.support.router import ROUTER, RouterProcess, start_router
 
 __all__ = ["REPO_ROOT", "announced_process", "floor_server", "router", "stub_upstream"]
 
@@ -61,7 +61,8 @@ def floor_server(response_bytes: int) -> contextlib.AbstractContextManager[tuple
 
 
 @contextlib.contextmanager
-def router(*flags: str) -> Iterator[RouterProcess]:
-    """A real router process (``--log-level warning``: no per-request log line on a pipe)."""
-    with start_router(*flags, "--log-level", "warning", timeout=120.0) as process:
+def router(*flags: str, module: str = ROUTER) -> Iterator[RouterProcess]:
+    """A real router process (``--log-level warning``: no per-request log line on a pipe);
+    ``module`` may name the demo server instead."""
+    with start_router(*flags, "--log-level", "warning", timeout=120.0, module=module) as process:
         yield process

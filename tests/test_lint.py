@@ -12,7 +12,17 @@ import pytest
 from tests.support.router import REPO_ROOT
 
 # The package (the issue's gate), plus the project's own runnable files.
-RUFF_PATHS = ["nomyo_web", "router", "examples", "dev.py", "tests", "bench", "soak", "web"]
+RUFF_PATHS = [
+    "nomyo_web",
+    "router",
+    "devtools",
+    "examples",
+    "dev.py",
+    "tests",
+    "bench",
+    "soak",
+    "web",
+]
 
 
 def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
@@ -37,6 +47,6 @@ def test_ruff(command: list[str]) -> None:
 
 
 def test_mypy_strict_on_the_package() -> None:
-    done = run_tool("mypy", "--strict", "nomyo_web", "router/nomyo_router")
+    done = run_tool("mypy", "--strict", "nomyo_web", "router/nomyo_router", "devtools")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("Success: no issues found"), done.stdout

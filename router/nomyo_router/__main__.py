@@ -6,27 +6,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from .config import RouterConfig, default_model_path
-from .flags import API_KEYS_ENV, STATE_ENV, WEB_MOUNTS, build_parser
+from .flags import API_KEYS_ENV, STATE_ENV, build_parser
 from .policy.tiers import parse_tier_models
 from .state import MEMORY, parse_state
 
-__all__ = ["build_parser", "main", "parse_config"]
-
-
-def _web_mounts(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Path]:
-    """The folders the --web-* flags name; each flag's folder must be a directory."""
-    named = {name: getattr(args, f"web_{name}") for name in WEB_MOUNTS}
-    mounts: dict[str, Path] = {name: path for name, path in named.items() if path is not None}
-    if mounts and args.web is None:
-        parser.error(f"--web-{next(iter(mounts))} needs --web")
-    flags = {"--web": args.web, **{f"--web-{name}": path for name, path in mounts.items()}}
-    for flag, path in flags.items():
-        if path is not None and not path.is_dir():
-            parser.error(f"{flag}: not a directory: {path}")
-    return mounts
+__all__ = ["build_parser", "config_from_args", "main", "parse_config"]
 
 
 def _state(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
@@ -48,7 +34,12 @@ def _state(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | N
 
 def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    return config_from_args(parser, parser.parse_args(argv))
+
+
+def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> RouterConfig:
+    """The ``RouterConfig`` for flags ``build_parser()`` parsed; bad values end in
+    ``parser.error`` (exit 2)."""
     env_keys = [key.strip() for key in os.environ.get(API_KEYS_ENV, "").split(",") if key.strip()]
     try:
         tier_models = parse_tier_models(args.tier_models)
@@ -58,7 +49,6 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         parser.error("--tls-cert and --tls-key go together")
     if args.workers > 1 and args.key_file is None:
         parser.error("--workers above 1 needs --key-file (the workers share one key)")
-    web_mounts = _web_mounts(parser, args)
     state = _state(parser, args)
     return RouterConfig(
         host=args.host,
@@ -76,8 +66,6 @@ def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
         auth_failure_limit=args.auth_failure_limit,
         trusted_proxies=list(args.trusted_proxy),
         cors_origins=list(args.cors_origin),
-        web=args.web,
-        web_mounts=web_mounts,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         workers=args.workers,

@@ -9,7 +9,7 @@ import json
 import logging
 import signal
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Route
 
 from nomyo_web.protocol import PATH_PUBLIC_KEY, PATH_SECURE_COMPLETION
 
@@ -114,16 +114,14 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return _json({"detail": "Internal server error"}, 500)
 
 
-def _web_mount(config: RouterConfig) -> list[Mount]:
-    if config.web is None:
-        return []
-    from .static import static_app  # type: ignore[import-not-found,unused-ignore]
+def build_app(
+    config: RouterConfig, keys: ServerKeys, engine: Engine, routes: Sequence[BaseRoute] = ()
+) -> Starlette:
+    """The ASGI app for ``config``, answering with ``keys`` and ``engine``.
 
-    return [Mount("/demo", app=static_app(config.web, config.web_mounts))]
-
-
-def build_app(config: RouterConfig, keys: ServerKeys, engine: Engine) -> Starlette:
-    """The ASGI app for ``config``, answering with ``keys`` and ``engine``."""
+    ``routes`` are served beside the protocol's own (after them, so they cannot
+    shadow them), behind the same CORS and request-log middleware.
+    """
     store = build_store(config)
     endpoint = SecureCompletion(
         keys=keys,
@@ -169,14 +167,13 @@ def build_app(config: RouterConfig, keys: ServerKeys, engine: Engine) -> Starlet
                 await engine.aclose()
                 await store.aclose()
 
-    routes = [
+    own: list[BaseRoute] = [
         Route(PATH_PUBLIC_KEY, public_key, methods=["GET"]),
         Route(PATH_SECURE_COMPLETION, endpoint.handle, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
-        *_web_mount(config),
     ]
     return Starlette(
-        routes=routes,
+        routes=[*own, *routes],
         middleware=[
             Middleware(RequestLogMiddleware),
             Middleware(CorsMiddleware, origins=config.cors_origins),

@@ -11,6 +11,7 @@ __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_MODEL_NAME",
     "DEFAULT_PORT",
+    "MODEL_PATH_ENV",
     "RouterConfig",
     "default_model_path",
 ]
@@ -19,15 +20,15 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 12435
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_AUTH_FAILURE_LIMIT = 10  # failed authentications per minute per client address
+MODEL_PATH_ENV = "NOMYO_MODEL_PATH"
 
 
 def default_model_path() -> Path:
     """``$NOMYO_MODEL_PATH``; else ``models/<SmolLM2 GGUF>`` in the working directory,
-    else in this checkout (where ``python -m nomyo_router.model`` puts it)."""
-    from . import model
-
-    if os.environ.get(model.ENV_VAR):
-        return model.default_model_path()
+    else in the source checkout (where its ``python -m devtools.model`` puts it)."""
+    configured = os.environ.get(MODEL_PATH_ENV)
+    if configured:
+        return Path(configured).expanduser().resolve()
     candidates = [
         Path.cwd() / "models" / DEFAULT_MODEL_NAME,
         Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME,
@@ -52,8 +53,6 @@ class RouterConfig:
     auth_failure_limit: int = DEFAULT_AUTH_FAILURE_LIMIT
     trusted_proxies: list[str] = field(default_factory=list)  # addresses or CIDR networks
     cors_origins: list[str] = field(default_factory=list)
-    web: Path | None = None
-    web_mounts: dict[str, Path] = field(default_factory=dict)  # name → folder, at /demo/NAME/
     tls_cert: Path | None = None
     tls_key: Path | None = None
     workers: int = 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .config import DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_HOST, DEFAULT_PORT, default_model_path
 
-__all__ = ["API_KEYS_ENV", "STATE_ENV", "WEB_MOUNTS", "build_parser"]
+__all__ = ["API_KEYS_ENV", "STATE_ENV", "build_parser"]
 
 API_KEYS_ENV = "NOMYO_ROUTER_API_KEYS"
 STATE_ENV = "NOMYO_ROUTER_STATE"
@@ -33,9 +33,7 @@ behaviour:
   stored. A request head over 16 KiB gets 431; both Content-Length and
   Transfer-Encoding, or framing that does not parse (e.g. a bad chunk size),
   get 400 (501: a transfer coding other than chunked); each then closes the
-  connection. /demo/ serves only the folders the --web flags name, only files
-  of known web types (.html, .js, .wasm, .whl, ...), never dot files, and no
-  path leaves its folder.
+  connection.
 state:
   Rate limits, failed-authentication budgets and stored answers live in the
   state store (--state), so they hold across --workers and across routers that
@@ -123,32 +121,6 @@ def _add_server_flags(parser: argparse.ArgumentParser) -> None:
         choices=["debug", "info", "warning", "error"],
         help="log level on stderr (default info: one line per request)",
     )
-
-
-WEB_MOUNTS = {
-    "pyodide": "a Pyodide distribution (this checkout's: build/pyodide)",
-    "pyscript": "PyScript's files (this checkout's: web/node_modules/@pyscript/core/dist)",
-    "wheels": "wheels for micropip (this checkout's: dist)",
-    "lite": "a JupyterLite site (this checkout's: build/jupyterlite)",
-}
-
-
-def _add_web_flags(parser: argparse.ArgumentParser) -> None:
-    add = parser.add_argument
-    add(
-        "--web",
-        type=Path,
-        metavar="DIR",
-        help="serve the files in DIR at /demo/ and nothing outside DIR (its node_modules/ and "
-        "jupyterlite/ are 404)",
-    )
-    for name, what in WEB_MOUNTS.items():
-        add(
-            f"--web-{name}",
-            type=Path,
-            metavar="DIR",
-            help=f"serve DIR at /demo/{name}/ (needs --web): {what}",
-        )
 
 
 def _add_engine_flags(parser: argparse.ArgumentParser) -> None:
@@ -279,7 +251,6 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_server_flags(parser)
-    _add_web_flags(parser)
     _add_engine_flags(parser)
     _add_policy_flags(parser)
     _add_state_flags(parser)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+from starlette.routing import BaseRoute
 
 from .app import EngineUnavailableError, build_app, build_engine
 from .config import RouterConfig
@@ -41,8 +43,16 @@ def configure_logging(level: str) -> None:
         log.propagate = False
 
 
-def run(config: RouterConfig, announce: Callable[[str], None]) -> int:
-    """Serve until SIGTERM/SIGINT; returns the process exit status (2 on a setup error)."""
+def run(
+    config: RouterConfig, announce: Callable[[str], None], routes: Sequence[BaseRoute] = ()
+) -> int:
+    """Serve until SIGTERM/SIGINT; returns the process exit status (2 on a setup error).
+
+    ``routes`` are served beside the protocol's (one worker only: workers build
+    their app from ``config`` alone).
+    """
+    if routes and config.workers > 1:
+        raise ValueError("extra routes need --workers 1")
     try:
         keys = ServerKeys.load(config.key_file, config.key_grace)  # creates the file once
         engine = build_engine(config)
@@ -59,6 +69,6 @@ def run(config: RouterConfig, announce: Callable[[str], None]) -> int:
             from .workers import serve_workers
 
             return serve_workers(config, sock, announce)
-        return serve(config, build_app(config, keys, engine), sock, announce)
+        return serve(config, build_app(config, keys, engine, routes), sock, announce)
     finally:
         sock.close()

@@ -22,7 +22,7 @@ import pytest
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.support.browser import REPO_ROOT, check_loopback_only, chromium, watch_network
-from tests.support.router import RouterProcess, demo_web_flags, start_router
+from tests.support.router import RouterProcess, start_demo_server
 from tests.support.stub_upstream import StubUpstream
 
 LITE = REPO_ROOT / "build" / "jupyterlite"
@@ -63,7 +63,7 @@ def stub() -> Iterator[StubUpstream]:
 
 @pytest.fixture(scope="module")
 def router(lite_site: None, stub: StubUpstream) -> Iterator[RouterProcess]:
-    with start_router(*demo_web_flags(), "--upstream", stub.url) as process:
+    with start_demo_server("--upstream", stub.url) as process:
         yield process
 
 

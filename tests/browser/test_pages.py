@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.browser import BUILD_PYODIDE, REPO_ROOT, chromium
-from tests.support.router import RouterProcess, demo_web_flags, start_router
+from tests.support.router import RouterProcess, start_demo_server
 
 sys.path.insert(0, str(REPO_ROOT / "web"))
 import check_demo
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def router() -> Iterator[RouterProcess]:
-    with start_router(*demo_web_flags(), "--threads", "1") as process:
+    with start_demo_server("--threads", "1") as process:
         yield process
 
 

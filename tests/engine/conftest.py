@@ -2,7 +2,7 @@
 
 * ``model_path`` — the GGUF (``$NOMYO_MODEL_PATH`` or ``models/`` in this checkout);
   every test here is skipped, with the reason, when it is absent. CI installs it
-  (``python -m nomyo_router.model``), so there they run.
+  (``python -m devtools.model``), so there they run.
 * ``engine`` — one started, loaded ``EmbeddedEngine`` shared by the session.
 * ``WEATHER`` — the ``get_weather`` tool the tests force.
 * ``ask(engine, request)`` — ``engine.complete`` with ``model`` filled in.
@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from devtools.model import ENV_VAR, MODEL_FILE
 from nomyo_router.engines.embedded import EmbeddedEngine
-from nomyo_router.model import ENV_VAR, MODEL_FILE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_NAME = "smollm2-under-test"
@@ -49,9 +49,7 @@ def find_model() -> Path:
 def model_path() -> Path:
     path = find_model()
     if not path.is_file():
-        pytest.skip(
-            f"model file {path} is absent: run `python -m nomyo_router.model` to install it"
-        )
+        pytest.skip(f"model file {path} is absent: run `python -m devtools.model` to install it")
     return path
 
 

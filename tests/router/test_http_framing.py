@@ -29,12 +29,8 @@ REFUSED = "WARNING nomyo_web.router: refused an HTTP request from 127.0.0.1: "
 
 
 @pytest.fixture(scope="module")
-def router(
-    stub_upstream_server: StubUpstream, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RouterProcess]:
-    web = tmp_path_factory.mktemp("web")
-    (web / "page.html").write_text("<p>page</p>")
-    with start_router("--upstream", stub_upstream_server.url, "--web", str(web)) as process:
+def router(stub_upstream_server: StubUpstream) -> Iterator[RouterProcess]:
+    with start_router("--upstream", stub_upstream_server.url) as process:
         yield process
 
 
@@ -155,7 +151,7 @@ def test_a_head_within_16_kib_is_served(router: RouterProcess) -> None:
     assert closed
 
 
-def test_a_nul_in_a_demo_path_is_404_without_a_traceback(router: RouterProcess) -> None:
+def test_a_nul_in_a_path_is_404_without_a_traceback(router: RouterProcess) -> None:
     mark = _quiet_mark(router)
     request = b"GET /demo/%00.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     received, _ = _exchange(router.url, request)

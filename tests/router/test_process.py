@@ -137,8 +137,7 @@ def test_help_documents_every_flag():
     for flag in (
         "--host", "--port", "--upstream", "--upstream-api-key", "--upstream-timeout", "--model",
         "--threads", "--api-key", "--tier-models", "--key-file", "--key-grace", "--rate-limit",
-        "--cors-origin", "--tls-cert", "--tls-key", "--workers", "--web", "--web-pyodide",
-        "--web-pyscript", "--web-wheels", "--web-lite", "--log-level", "--trusted-proxy",
+        "--cors-origin", "--tls-cert", "--tls-key", "--workers", "--log-level", "--trusted-proxy",
         "--auth-failure-limit",
         "NOMYO_ROUTER_API_KEYS", "12435", "127.0.0.1",
     ):  # fmt: skip

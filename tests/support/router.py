@@ -1,5 +1,8 @@
 """Start real router processes (``python -m nomyo_router``) for tests.
 
+``start_demo_server(*flags)`` starts the demo server instead
+(``python -m devtools.demo_server``: the router plus this checkout's pages at /demo/).
+
     with start_router("--upstream", stub.url, "--api-key", "k") as router:
         httpx.get(router.url + "/healthz")
         router.logs()        # everything it wrote to stdout and stderr so far
@@ -20,16 +23,27 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from .keys import shared_server_key_file
 
-__all__ = ["REPO_ROOT", "RouterProcess", "demo_web_flags", "run_router", "start_router"]
+__all__ = [
+    "DEMO_SERVER",
+    "REPO_ROOT",
+    "ROUTER",
+    "RouterProcess",
+    "demo_web_flags",
+    "run_router",
+    "start_demo_server",
+    "start_router",
+]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+ROUTER = "nomyo_router"
+DEMO_SERVER = "devtools.demo_server"
 _LISTENING = re.compile(r"listening on (https?://\S+)")
 
 
@@ -137,10 +151,12 @@ def demo_web_flags() -> list[str]:
     return [part for flag, path in folders.items() if path.is_dir() for part in (flag, str(path))]
 
 
-def run_router(*flags: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m nomyo_router *flags`` to its end (``--help``, a refused start)."""
+def run_router(
+    *flags: str, timeout: float = 60.0, module: str = ROUTER
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m module *flags`` to its end (``--help``, a refused start)."""
     return subprocess.run(
-        [sys.executable, "-m", "nomyo_router", *flags],
+        [sys.executable, "-m", module, *flags],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -153,9 +169,18 @@ def _has_flag(flags: tuple[str, ...], name: str) -> bool:
 
 
 def start_router(
-    *flags: str, env: Mapping[str, str] | None = None, timeout: float = 60.0
+    *flags: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+    module: str = ROUTER,
+    program: Sequence[str] | None = None,
+    cwd: Path = REPO_ROOT,
 ) -> RouterProcess:
-    """Start ``python -m nomyo_router *flags`` and wait for its listening line."""
+    """Start ``python -m module *flags`` (the router) and wait for its listening line.
+
+    ``program`` replaces ``python -m module`` (e.g. an installed ``nomyo-router``);
+    ``env`` adds to this process's environment.
+    """
     args = list(flags)
     if not _has_flag(flags, "--host"):
         args += ["--host", "127.0.0.1"]
@@ -168,8 +193,8 @@ def start_router(
     child_env["PYTHONUNBUFFERED"] = "1"
     child_env.update(env or {})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nomyo_router", *args],
-        cwd=REPO_ROOT,
+        [*(program or (sys.executable, "-m", module)), *args],
+        cwd=cwd,
         env=child_env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -180,3 +205,10 @@ def start_router(
     router = RouterProcess(proc)
     router.wait_ready(timeout)
     return router
+
+
+def start_demo_server(
+    *flags: str, env: Mapping[str, str] | None = None, timeout: float = 60.0
+) -> RouterProcess:
+    """The demo server with this checkout's pages and builds (``demo_web_flags``) and ``flags``."""
+    return start_router(*demo_web_flags(), *flags, env=env, timeout=timeout, module=DEMO_SERVER)

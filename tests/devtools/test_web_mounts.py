@@ -1,4 +1,4 @@
-"""What ``--web DIR`` and the explicit ``--web-*`` mounts serve, on a real router process.
+"""What the demo server's ``--web DIR`` and ``--web-*`` mounts serve, on a real process.
 
 A flag that names a folder serves that folder and nothing else: files planted
 beside it (where the checkout keeps its builds) are 404, and each extra folder
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.support.router import RouterProcess, run_router, start_router
+from tests.support.router import DEMO_SERVER, RouterProcess, run_router, start_router
 from tests.support.stub_upstream import StubUpstream
 
 SECRET = "planted-secret"
@@ -56,7 +56,8 @@ def _raw_status(url: str, raw_path: bytes) -> int:
 
 @pytest.fixture
 def web_only(layout: Path, stub_upstream_server: StubUpstream) -> Iterator[RouterProcess]:
-    with start_router("--upstream", stub_upstream_server.url, "--web", str(layout / "web")) as r:
+    flags = ("--upstream", stub_upstream_server.url, "--web", str(layout / "web"))
+    with start_router(*flags, module=DEMO_SERVER) as r:
         yield r
 
 
@@ -85,6 +86,7 @@ def with_wheels(layout: Path, stub_upstream_server: StubUpstream) -> Iterator[Ro
         str(layout / "web"),
         "--web-wheels",
         str(layout / "wheels"),
+        module=DEMO_SERVER,
     ) as router:
         yield router
 
@@ -119,21 +121,29 @@ def test_traversal_stays_inside_the_mounts(with_wheels: RouterProcess, raw_path:
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--web-wheels", "wheels"], "--web-wheels needs --web"),
+        (["--web-wheels", "wheels"], "the following arguments are required: --web"),
         (["--web", "web", "--web-lite", "missing"], "--web-lite: not a directory"),
         (["--web", "missing"], "--web: not a directory"),
     ],
 )
 def test_mount_flags_are_checked_at_start(layout: Path, flags: list[str], message: str) -> None:
     paths = [str(layout / flag) if not flag.startswith("--") else flag for flag in flags]
-    result = run_router("--port", "0", "--upstream", UNUSED, *paths)
+    result = run_router("--port", "0", "--upstream", UNUSED, *paths, module=DEMO_SERVER)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_help_says_exactly_what_is_served() -> None:
-    text = " ".join(run_router("--help").stdout.split())
+    text = " ".join(run_router("--help", module=DEMO_SERVER).stdout.split())
     assert "serve the files in DIR at /demo/ and nothing outside DIR" in text
     for name in ("pyodide", "pyscript", "wheels", "lite"):
-        assert f"--web-{name} DIR serve DIR at /demo/{name}/ (needs --web)" in text
+        assert f"--web-{name} DIR serve DIR at /demo/{name}/" in text
+
+
+def test_the_router_itself_serves_no_files() -> None:
+    """Pages are the demo server's business: ``nomyo-router`` has no --web flag at all."""
+    result = run_router("--port", "0", "--upstream", UNUSED, "--web", "web")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --web web" in result.stderr
+    assert "--web" not in run_router("--help").stdout

