@@ -1,8 +1,10 @@
-"""``python -m soak [--quick]``: the bounded load, fault and fuzz run, on loopback only.
+"""``python -m soak [--quick]``: the bounded load, fault, refusal and fuzz run, on loopback only.
 
 It starts and stops everything itself (a stub upstream process, router
 processes, fuzz worker processes), prints the figures, and writes
 soak/results/latest.json and latest.md. Exit status 0 only if every part passed.
+``--only PART...`` runs some parts (load, faults, refusals, browser, fuzz,
+coverage_fuzz); give it its own ``--out`` to keep the full run's figures.
 """
 
 from __future__ import annotations
@@ -28,9 +30,12 @@ from .faults import run_faults
 from .fuzz_worker import TARGETS
 from .load import make_client, run_load
 from .processes import REPO_ROOT, StubProcess, free_port, rss_mib, start_router_on
+from .refusals import run_refusals
 from .report import write_report
 
 RESULTS = Path(__file__).resolve().parent / "results"
+PARTS = ("load", "faults", "refusals", "browser", "fuzz", "coverage_fuzz")
+"""What a run is made of, in the order they run; ``--only`` picks some."""
 STEADY_RSS_GROWTH_LIMIT_MIB = 2.0
 """Full run: RSS growth allowed over the 10,000 measured requests, after the warm-up."""
 RSS_GROWTH_LIMIT_MIB = 24.0
@@ -118,6 +123,51 @@ def _coverage_fuzz(cases: int, limit: float) -> dict[str, Any]:
     return {"skipped": None, "targets": targets, "passed": passed}
 
 
+async def _stub_parts(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    """The parts that need the stub upstream process and the router key file."""
+    with tempfile.TemporaryDirectory(prefix="nomyo-soak-") as tmp, StubProcess() as stub:
+        key_file = Path(tmp) / "server_key.pem"  # the first router creates it (mode 0600)
+        if "load" in args.only:
+            report["load"] = await _load(
+                stub,
+                key_file,
+                args.requests,
+                args.warmup_requests,
+                args.concurrency,
+                args.rss_growth_limit,
+            )
+            print(json.dumps({"load": report["load"]["requests_per_second"]}), flush=True)
+        if "faults" in args.only:
+            report["faults"] = await run_faults(stub, key_file, args.fault_requests)
+            passed = {k: v["passed"] for k, v in report["faults"].items()}
+            print(json.dumps({"faults": passed}), flush=True)
+        if "refusals" in args.only:
+            report["refusals"] = await run_refusals(stub, key_file, args.refusals)
+            growth = {k: v["rss_growth_mib"] for k, v in report["refusals"]["kinds"].items()}
+            print(json.dumps({"refusals_rss_growth_mib": growth}), flush=True)
+        if "browser" in args.only:
+            report["browser"] = await _browser(stub, key_file, args)
+
+
+async def _browser(stub: StubProcess, key_file: Path, args: argparse.Namespace) -> dict[str, Any]:
+    missing = pyodide_page_missing()
+    if missing is not None:
+        return {"skipped": missing, "passed": True}
+    browser = await run_browser_load(
+        stub, key_file, args.browser_requests, args.browser_concurrency, RSS_GROWTH_LIMIT_MIB
+    )
+    print(json.dumps({"browser": browser["requests_per_second"]}), flush=True)
+    return browser
+
+
+def _passed(part: dict[str, Any], name: str) -> bool:
+    if name == "faults":
+        return all(scenario["passed"] for scenario in part.values())
+    if name == "fuzz":
+        return all(target["passed"] for target in part.values())
+    return bool(part["passed"])
+
+
 async def _run(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
@@ -128,50 +178,21 @@ async def _run(args: argparse.Namespace) -> dict[str, Any]:
             "platform": platform.platform(),
         },
     }
+    if set(args.only) != set(PARTS):
+        report["only"] = list(args.only)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="nomyo-soak-") as tmp, StubProcess() as stub:
-        key_file = Path(tmp) / "server_key.pem"  # the first router creates it (mode 0600)
-        report["load"] = await _load(
-            stub,
-            key_file,
-            args.requests,
-            args.warmup_requests,
-            args.concurrency,
-            args.rss_growth_limit,
-        )
-        print(json.dumps({"load": report["load"]["requests_per_second"]}), flush=True)
-        report["faults"] = await run_faults(stub, key_file, args.fault_requests)
-        print(
-            json.dumps({"faults": {k: v["passed"] for k, v in report["faults"].items()}}),
-            flush=True,
-        )
-        missing = pyodide_page_missing()
-        if missing is None:
-            browser = await run_browser_load(
-                stub,
-                key_file,
-                args.browser_requests,
-                args.browser_concurrency,
-                RSS_GROWTH_LIMIT_MIB,
-            )
-            report["browser"] = browser
-            print(json.dumps({"browser": browser["requests_per_second"]}), flush=True)
-        else:
-            report["browser"] = {"skipped": missing, "passed": True}
-    report["fuzz"] = _fuzz(args.fuzz_cases, args.process_cases, args.fuzz_time_limit)
-    print(json.dumps({"fuzz": {k: v["passed"] for k, v in report["fuzz"].items()}}), flush=True)
-    coverage = _coverage_fuzz(args.fuzz_cases, args.fuzz_time_limit)
-    report["coverage_fuzz"] = coverage
-    passed = {k: v["passed"] for k, v in coverage["targets"].items()}
-    print(json.dumps({"coverage_fuzz": coverage["skipped"] or passed}), flush=True)
+    await _stub_parts(args, report)
+    if "fuzz" in args.only:
+        report["fuzz"] = _fuzz(args.fuzz_cases, args.process_cases, args.fuzz_time_limit)
+        passed = {k: v["passed"] for k, v in report["fuzz"].items()}
+        print(json.dumps({"fuzz": passed}), flush=True)
+    if "coverage_fuzz" in args.only:
+        coverage = _coverage_fuzz(args.fuzz_cases, args.fuzz_time_limit)
+        report["coverage_fuzz"] = coverage
+        passed = {k: v["passed"] for k, v in coverage["targets"].items()}
+        print(json.dumps({"coverage_fuzz": coverage["skipped"] or passed}), flush=True)
     report["seconds"] = round(time.perf_counter() - started, 1)
-    report["passed"] = (
-        report["load"]["passed"]
-        and all(part["passed"] for part in report["faults"].values())
-        and report["browser"]["passed"]
-        and all(part["passed"] for part in report["fuzz"].values())
-        and coverage["passed"]
-    )
+    report["passed"] = all(_passed(report[name], name) for name in PARTS if name in report)
     return report
 
 
@@ -196,9 +217,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--browser-concurrency", type=int, default=16)
     parser.add_argument("--fault-requests", type=int, help="requests per fault scenario under load")
+    parser.add_argument(
+        "--refusals", type=int, help="refused requests of each kind (default 1000; quick 40)"
+    )
     parser.add_argument("--fuzz-cases", type=int, help="cases per fuzz target (default 100000)")
     parser.add_argument("--process-cases", type=int, help="cases against a real router process")
     parser.add_argument("--fuzz-time-limit", type=float, default=900.0, help="seconds per target")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=PARTS,
+        default=list(PARTS),
+        help="run only these parts (default: all); pass --out too, to keep the full figures",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     quick = args.quick
@@ -208,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         args.rss_growth_limit = RSS_GROWTH_LIMIT_MIB if quick else STEADY_RSS_GROWTH_LIMIT_MIB
     args.browser_requests = args.browser_requests or (40 if quick else 2_000)
     args.fault_requests = args.fault_requests or (120 if quick else 1_500)
+    args.refusals = args.refusals or (40 if quick else 1_000)
     args.fuzz_cases = args.fuzz_cases or (300 if quick else 100_000)
     args.process_cases = args.process_cases or (100 if quick else 5_000)
     report = asyncio.run(_run(args))

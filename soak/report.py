@@ -51,6 +51,34 @@ def _faults_md(faults: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _refusals_md(refusals: dict[str, Any]) -> list[str]:
+    limit = refusals["rss_growth_limit_mib"]
+    lines = [
+        "## Refused requests",
+        "",
+        f"{refusals['per_kind']} refusals of each kind, one after another, after a warm-up of "
+        f"{refusals['warmup_per_kind']} of each (every 20th near the 13 MiB envelope limit, "
+        f"every 5th 1 MiB, the others 2 KiB); the router's RSS may move at most {limit} MiB "
+        f"over each kind and over all: cold {refusals['rss_cold_mib']}, after the warm-up "
+        f"{refusals['rss_after_warmup_mib']}, at the end {refusals['rss_end_mib']} MiB "
+        f"(growth {refusals['rss_growth_mib']}). Upstream calls: {refusals['upstream_calls']}; "
+        f"router log lines at warning or above: {len(refusals['log_lines_flagged'])}. A kind "
+        f"stops early once its RSS grew {refusals['abort_mib']} MiB (a leak, shown).",
+        "",
+        "| kind | passed | requests | near the limit | answers | requests/s | "
+        "RSS before (MiB) | peak | after | growth |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for kind, part in refusals["kinds"].items():
+        lines.append(
+            f"| {kind} | {part['passed']} | {part['requests']} | {part['near_limit']} | "
+            f"`{json.dumps(part['statuses'])}` | {part['requests_per_second']} | "
+            f"{part['rss_before_mib']} | {part['rss_peak_mib']} | {part['rss_after_mib']} | "
+            f"{part['rss_growth_mib']} |"
+        )
+    return [*lines, ""]
+
+
 def _fuzz_md(fuzz: dict[str, Any]) -> list[str]:
     lines = [
         "## Bad input (hypothesis)",
@@ -114,17 +142,24 @@ def write_report(report: dict[str, Any], out: Path) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out / "latest.json", out / "latest.md"
     json_path.write_text(json.dumps(report, indent=2) + "\n")
+    sections = {
+        "load": _load_md,
+        "faults": _faults_md,
+        "refusals": _refusals_md,
+        "fuzz": _fuzz_md,
+        "coverage_fuzz": _coverage_md,
+        "browser": _browser_md,
+    }
+    only = f", only {', '.join(report['only'])}" if "only" in report else ""
     lines = [
-        f"# Soak run ({report['mode']}, {report['started']}): "
+        f"# Soak run ({report['mode']}{only}, {report['started']}): "
         f"{'PASSED' if report['passed'] else 'FAILED'} in {report['seconds']} s",
         "",
         f"Machine: {report['machine']}",
         "",
-        *_load_md(report["load"]),
-        *_faults_md(report["faults"]),
-        *_fuzz_md(report["fuzz"]),
-        *_coverage_md(report["coverage_fuzz"]),
-        *_browser_md(report["browser"]),
     ]
+    for name, section in sections.items():
+        if name in report:
+            lines += section(report[name])
     md_path.write_text("\n".join(lines))
     return json_path, md_path

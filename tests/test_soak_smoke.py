@@ -6,16 +6,19 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from soak.atheris_inputs import TARGETS as COVERAGE_TARGETS
 from soak.atheris_run import atheris_missing
+from tests.support.refusals import KINDS
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_quick_soak_passes_and_reports(tmp_path: Path) -> None:
+def quick_soak(out: Path, *args: str) -> dict[str, Any]:
+    """``python -m soak --quick *args`` writing to ``out``; its report, once it exited 0."""
     run = subprocess.run(
-        [sys.executable, "-m", "soak", "--quick", "--out", str(tmp_path)],
+        [sys.executable, "-m", "soak", "--quick", *args, "--out", str(out)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -23,7 +26,12 @@ def test_quick_soak_passes_and_reports(tmp_path: Path) -> None:
         check=False,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    report = json.loads((tmp_path / "latest.json").read_text())
+    report: dict[str, Any] = json.loads((out / "latest.json").read_text())
+    return report
+
+
+def test_quick_soak_passes_and_reports(tmp_path: Path) -> None:
+    report = quick_soak(tmp_path)
     assert report["passed"] is True
     load = report["load"]
     assert load["failures"] == 0 and load["every_nonce_once"] and load["requests"] == 300
@@ -39,6 +47,12 @@ def test_quick_soak_passes_and_reports(tmp_path: Path) -> None:
     }
     assert all(part["passed"] for part in report["faults"].values())
     assert "client_live_heap" not in report["faults"]["client_key_rotated"]
+    refusals = report["refusals"]
+    assert refusals["passed"] and set(refusals["kinds"]) == set(KINDS)
+    assert refusals["upstream_calls"] == 0 and refusals["log_lines_flagged"] == []
+    for part in refusals["kinds"].values():
+        assert part["requests"] == 40 and part["near_limit"] == 2
+        assert part["rss_growth_mib"] <= refusals["rss_growth_limit_mib"]
     browser = report["browser"]
     if "skipped" not in browser:  # skipped only without chromium or build/pyodide
         assert browser["failures"] == 0 and browser["every_nonce_once"]
@@ -54,4 +68,13 @@ def test_quick_soak_passes_and_reports(tmp_path: Path) -> None:
             assert part["passed"] and part["cases"] >= part["wanted"] > 0
     else:
         assert coverage["skipped"] == atheris_missing()
-    assert (tmp_path / "latest.md").read_text().startswith("# Soak run (quick")
+    markdown = (tmp_path / "latest.md").read_text()
+    assert markdown.startswith("# Soak run (quick") and "## Refused requests" in markdown
+
+
+def test_only_runs_the_parts_named_and_says_so(tmp_path: Path) -> None:
+    report = quick_soak(tmp_path, "--only", "refusals")
+    assert report["only"] == ["refusals"] and report["passed"] is True
+    assert not {"load", "faults", "browser", "fuzz", "coverage_fuzz"} & set(report)
+    markdown = (tmp_path / "latest.md").read_text()
+    assert markdown.startswith("# Soak run (quick, only refusals") and "## Load" not in markdown

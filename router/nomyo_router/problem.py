@@ -14,7 +14,9 @@ class HTTPProblem(Exception):
     """Answer ``status`` with ``{"detail": detail}`` (plus ``code`` when given).
 
     ``detail`` is sent to the client, so it never names request content, keys or
-    which step of decryption failed.
+    which step of decryption failed. Make a new one for every raise: raising one
+    object again chains each raise's traceback onto it, and with it the frames
+    (and request bodies) of every request that raised it.
     """
 
     def __init__(

@@ -48,13 +48,21 @@ from .problem import HTTPProblem
 from .server_key import ServerKeys
 from .state import StateUnavailable
 
-__all__ = ["DECRYPTION_FAILED", "STATE_RETRY_AFTER", "SecureCompletion"]
+__all__ = ["STATE_RETRY_AFTER", "SecureCompletion", "decryption_failed"]
 
-DECRYPTION_FAILED = HTTPProblem(400, "Payload decryption failed", code="decryption_failed")
 STATE_RETRY_AFTER = 2  # seconds: a store restart or fail-over is usually that quick
 _PAYLOAD_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _backend = PycaBackend()
 logger = logging.getLogger("nomyo_web.router")
+
+
+def decryption_failed() -> HTTPProblem:
+    """The one answer for every envelope that does not open, made fresh for each raise.
+
+    Never a shared instance: raising one exception object again chains every
+    raise's traceback onto it, and those frames keep each refused body alive.
+    """
+    return HTTPProblem(400, "Payload decryption failed", code="decryption_failed")
 
 
 @dataclass
@@ -164,7 +172,7 @@ class SecureCompletion:
         try:
             plaintext, request_key = await asyncio.to_thread(self.keys.open_request_sync, sealed)
         except OpenError:
-            raise DECRYPTION_FAILED from None
+            raise decryption_failed() from None
         try:
             return await self._answer_opened(request, ask, plaintext, request_key)
         finally:
