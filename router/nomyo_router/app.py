@@ -71,12 +71,9 @@ def build_store(config: RouterConfig) -> StateStore:
 
 
 async def _check_store(store: StateStore) -> None:
-    """At start, say whether the store answers (requests get 503 until it does)."""
-    try:
+    """At start, see whether the store answers; if not, it logs so (requests get 503)."""
+    with contextlib.suppress(StateUnavailable):
         await store.ping()
-    except StateUnavailable:
-        return  # the store logged it
-    logger.info("state store: %s", store.name)
 
 
 @contextlib.contextmanager

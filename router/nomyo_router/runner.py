@@ -12,6 +12,7 @@ from .app import EngineUnavailableError, build_app, build_engine
 from .config import RouterConfig
 from .serve import bind_socket, serve
 from .server_key import ServerKeyError, ServerKeys
+from .state import state_kind
 
 __all__ = ["OneLineFormatter", "configure_logging", "run"]
 
@@ -63,7 +64,10 @@ def run(
     except OSError as error:
         logger.error("cannot listen on %s:%d: %s", config.host, config.port, error.strerror)
         return 2
-    logger.info("server key fingerprint %s (engine: %s)", keys.fingerprint, engine.name)
+    state = state_kind(config.state, config.workers)
+    logger.info(
+        "server key fingerprint %s (engine: %s, state: %s)", keys.fingerprint, engine.name, state
+    )
     try:
         if config.workers > 1:
             from .workers import serve_workers

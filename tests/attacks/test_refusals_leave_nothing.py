@@ -30,13 +30,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nomyo_router.app import build_app
+from nomyo_router.config import RouterConfig
+from nomyo_router.engines.upstream import UpstreamEngine
+from nomyo_router.problem import HTTPProblem
+from nomyo_router.server_key import ServerKeys
 from nomyo_web.crypto.pyca import PycaBackend
 from nomyo_web.protocol import PATH_SECURE_COMPLETION, build_envelope
-from nomyo_web.router.app import build_app
-from nomyo_web.router.config import RouterConfig
-from nomyo_web.router.engines.upstream import UpstreamEngine
-from nomyo_web.router.problem import HTTPProblem
-from nomyo_web.router.server_key import ServerKeys
 from tests.support.keys import shared_private_key
 from tests.support.refusals import (
     EXPECTED_STATUS,

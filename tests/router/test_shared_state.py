@@ -125,7 +125,8 @@ def test_the_workers_state_folder_is_private_and_removed_at_exit(
     stub_upstream_server: StubUpstream,
 ):
     before = set(glob.glob(STATE_FOLDERS))
-    with start_router("--upstream", stub_upstream_server.url, "--workers", "2"):
+    with start_router("--upstream", stub_upstream_server.url, "--workers", "2") as router:
+        router.wait_for_log(r"\(engine: upstream, state: sqlite, private to the workers\)$")
         made = set(glob.glob(STATE_FOLDERS)) - before
         assert len(made) == 1
         folder = made.pop()

@@ -54,6 +54,7 @@ def test_a_password_in_the_state_url_is_never_shown(stub_upstream: StubUpstream)
     url = f"redis://:{secret}@127.0.0.1:{free_port()}/0"
     with start_router("--upstream", stub_upstream.url, "--state", url) as router:
         _check_unavailable(Caller.of(router.url).ask(chat()))
+        router.wait_for_log(r"\(engine: upstream, state: redis\)$")
     assert secret not in router.logs()
     refused = run_router("--state", f"postgres://:{secret}@localhost/x")
     assert refused.returncode == 2

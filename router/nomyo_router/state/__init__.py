@@ -37,6 +37,7 @@ __all__ = [
     "open_store",
     "parse_state",
     "sqlite_spec",
+    "state_kind",
 ]
 
 MEMORY = "memory"
@@ -47,6 +48,13 @@ _REDIS = ("redis://", "rediss://", "unix://")
 def sqlite_spec(path: Path) -> str:
     """The ``--state`` value naming the SQLite file at ``path``."""
     return _SQLITE + str(path.resolve())
+
+
+def state_kind(spec: str | None, workers: int) -> str:
+    """What ``--state`` ``spec`` is, for the start-up log line (never the URL itself)."""
+    if spec is None:
+        return "sqlite, private to the workers" if workers > 1 else MEMORY
+    return "redis" if spec.startswith(_REDIS) else spec.split(":", 1)[0]
 
 
 def parse_state(text: str) -> str:
