@@ -9,7 +9,14 @@ SECTIONS = ("cpython", "transports", "router", "payload", "memory", "engine", "b
 _FULL: dict[str, dict[str, int]] = {
     "cpython": {"rounds": 6, "ours": 100, "official": 20, "rsa": 60, "trips": 200},
     "transports": {"rounds": 6, "ours": 100, "trips": 200},
-    "router": {"rounds": 3, "per_level": 300, "workers_rounds": 4, "rsa": 100, "spin": 40},
+    "router": {
+        "rounds": 3,
+        "per_level": 300,
+        "workers_rounds": 4,
+        "state_rounds": 4,
+        "rsa": 100,
+        "spin": 40,
+    },
     "payload": {"repeats": 5},
     "memory": {"calls": 10_000, "checkpoints": 10},
     "engine": {"rounds": 4, "per_block": 3, "max_tokens": 64, "ttft": 3},
@@ -18,7 +25,14 @@ _FULL: dict[str, dict[str, int]] = {
 _QUICK: dict[str, dict[str, int]] = {
     "cpython": {"rounds": 2, "ours": 10, "official": 2, "rsa": 5, "trips": 20},
     "transports": {"rounds": 2, "ours": 10, "trips": 20},
-    "router": {"rounds": 1, "per_level": 40, "workers_rounds": 1, "rsa": 10, "spin": 5},
+    "router": {
+        "rounds": 1,
+        "per_level": 40,
+        "workers_rounds": 1,
+        "state_rounds": 3,
+        "rsa": 10,
+        "spin": 5,
+    },
     "payload": {"repeats": 1},
     "memory": {"calls": 200, "checkpoints": 2},
     "engine": {"rounds": 1, "per_block": 1, "max_tokens": 8, "ttft": 1},
