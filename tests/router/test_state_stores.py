@@ -236,6 +236,23 @@ async def test_repeats_over_two_openers_run_the_engine_once(shared: MakeStore):
     assert {answer for answer, _ in answers} == {b"the answer"}
 
 
+async def test_a_run_longer_than_its_lease_keeps_its_claim(shared: MakeStore):
+    guards = [ReplayGuard(shared(), wait_limit=30, lease=0.3) for _ in range(2)]
+    runs = 0
+
+    async def run() -> bytes:
+        nonlocal runs
+        runs += 1
+        await asyncio.sleep(1.2)  # four leases long: renewed every 0.1 s
+        return b"slow answer"
+
+    first = asyncio.create_task(guards[0].answer("id", FP, run))
+    await asyncio.sleep(0.1)
+    assert await guards[1].answer("id", FP, run) == (b"slow answer", True)
+    assert await first == (b"slow answer", False)
+    assert runs == 1
+
+
 async def test_a_repeat_waits_no_longer_than_its_limit(make_store: MakeStore):
     store = make_store()
     first_may_finish = asyncio.Event()

@@ -45,9 +45,10 @@ def request_fingerprint(body: bytes, public_key_header: str, tier: str) -> bytes
 class ReplayGuard:
     """Runs each payload id's request once over ``store``; repeats wait or get the answer."""
 
-    def __init__(self, store: StateStore, wait_limit: float) -> None:
+    def __init__(self, store: StateStore, wait_limit: float, lease: float = LEASE) -> None:
         self.store = store
         self.wait_limit = wait_limit
+        self.lease = lease
 
     async def answer(
         self, payload_id: str, fingerprint: bytes, run: Callable[[], Awaitable[bytes]]
@@ -58,7 +59,7 @@ class ReplayGuard:
         deadline = loop.time() + self.wait_limit
         delay = _POLL_FIRST
         while True:
-            claim = await self.store.claim(payload_id, fingerprint, owner, LEASE)
+            claim = await self.store.claim(payload_id, fingerprint, owner, self.lease)
             if claim.kind is ClaimKind.CLAIMED:
                 return await self._run(payload_id, owner, run), False
             answer = _settled(claim)
@@ -90,9 +91,9 @@ class ReplayGuard:
 
     async def _renew(self, payload_id: str, owner: str) -> None:
         while True:
-            await asyncio.sleep(LEASE / 3)
+            await asyncio.sleep(self.lease / 3)
             with contextlib.suppress(StateUnavailable):
-                await self.store.renew(payload_id, owner, LEASE)
+                await self.store.renew(payload_id, owner, self.lease)
 
 
 def _settled(claim: Claim) -> bytes | None:
