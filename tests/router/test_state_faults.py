@@ -60,6 +60,11 @@ def test_a_password_in_the_state_url_is_never_shown(stub_upstream: StubUpstream)
     assert refused.returncode == 2
     assert "--state: use memory, sqlite:///PATH or redis://HOST:PORT/DB" in refused.stderr
     assert secret not in refused.stderr + refused.stdout
+    for bad in ("127.0.0.1:port/0", "127.0.0.1:6379/db", "127.0.0.1:6379/0?bogus=1"):
+        refused = run_router("--state", f"redis://:{secret}@{bad}")
+        assert refused.returncode == 2
+        assert "--state: not a Redis URL: use redis://[:PASSWORD@]HOST:PORT/DB" in refused.stderr
+        assert secret not in refused.stderr + refused.stdout
 
 
 def test_memory_state_is_refused_with_several_workers(server_key_file: Path):

@@ -72,6 +72,9 @@ def parse_state(text: str) -> str:
             raise ValueError(
                 "a Redis store needs the redis package: pip install 'nomyo-router[redis]'"
             )
+        from .redis_store import check_url
+
+        check_url(text)
         return text
     raise ValueError("use memory, sqlite:///PATH or redis://HOST:PORT/DB")
 

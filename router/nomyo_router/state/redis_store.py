@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -25,7 +26,7 @@ from redis.exceptions import RedisError
 from . import redis_scripts
 from .base import BucketShape, Claim, ClaimKind, ReplayBounds, StateStore, StoreHealth
 
-__all__ = ["RedisStore"]
+__all__ = ["RedisStore", "check_url"]
 
 PREFIX = "nomyo-router:"
 REPLAY = PREFIX + "{replay}:"
@@ -36,6 +37,21 @@ MAX_CONNECTIONS = 64
 
 def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
+
+
+def check_url(url: str) -> None:
+    """Raises ValueError unless redis-py takes ``url`` (its message never quotes the URL)."""
+    parts = urlsplit(url)
+    database = parts.path.strip("/") if parts.scheme != "unix" else ""
+    try:
+        pool = aioredis.BlockingConnectionPool.from_url(url)
+        pool.make_connection()  # type: ignore[no-untyped-call]  # settings only; no I/O
+    except (ValueError, TypeError):
+        pool = None
+    if pool is None or not (database == "" or (database.isascii() and database.isdigit())):
+        raise ValueError(
+            "not a Redis URL: use redis://[:PASSWORD@]HOST:PORT/DB (or rediss://, unix://PATH)"
+        )
 
 
 class RedisStore(StateStore):
