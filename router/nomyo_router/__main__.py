@@ -10,7 +10,12 @@ from collections.abc import Sequence
 from .config import RouterConfig, default_model_path
 from .flags import API_KEYS_ENV, STATE_ENV, build_parser
 from .policy.tiers import parse_tier_models
+from .relay.settings import UPSTREAM_API_KEY_ENV, check_api_key, check_upstream_url
 from .state import MEMORY, parse_state
+
+# Flags of a router that opens envelopes; a relay holds no key and runs no engine.
+_NOT_FOR_A_RELAY = ("upstream", "upstream_api_key", "model", "threads", "tier_models",
+                    "key_file", "key_grace")  # fmt: skip
 
 __all__ = ["build_parser", "config_from_args", "main", "parse_config"]
 
@@ -47,7 +52,8 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error(str(error))
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
-    if args.workers > 1 and args.key_file is None:
+    relay_api_key = _relay_api_key(parser, args)
+    if args.workers > 1 and args.key_file is None and args.relay is None:
         parser.error("--workers above 1 needs --key-file (the workers share one key)")
     state = _state(parser, args)
     return RouterConfig(
@@ -66,6 +72,9 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         auth_failure_limit=args.auth_failure_limit,
         trusted_proxies=list(args.trusted_proxy),
         cors_origins=list(args.cors_origin),
+        relay=args.relay,
+        relay_http_for_development=args.relay_http_for_development,
+        relay_api_key=relay_api_key,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         workers=args.workers,
@@ -74,6 +83,29 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         body_timeout=args.body_timeout,
         state=state,
     )
+
+
+def _relay_api_key(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """With --relay: $NOMYO_API_KEY, after the relay's flags are checked; else None."""
+    if args.relay is None:
+        if args.relay_http_for_development:
+            parser.error("--relay-http-for-development needs --relay")
+        return None
+    given = [name for name in _NOT_FOR_A_RELAY if getattr(args, name) != parser.get_default(name)]
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        parser.error(f"{flag} does not apply to --relay (a relay holds no key and runs no engine)")
+    try:
+        args.relay = check_upstream_url(args.relay, args.relay_http_for_development)
+    except ValueError as error:
+        parser.error(f"--relay: {error}")
+    key = os.environ.get(UPSTREAM_API_KEY_ENV, "").strip()
+    if not key:
+        parser.error(f"--relay needs the upstream API key in ${UPSTREAM_API_KEY_ENV}")
+    try:
+        return check_api_key(key)
+    except ValueError as error:
+        parser.error(str(error))
 
 
 def _announce(url: str) -> None:

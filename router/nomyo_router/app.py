@@ -26,16 +26,24 @@ from .cors import CorsMiddleware
 from .engines import Engine
 from .policy.admission import Admission
 from .policy.api_keys import ApiKeys
+from .policy.outage import STATE_RETRY_AFTER
 from .policy.rate_limit import RateLimiter
 from .policy.replay import ReplayGuard
 from .policy.tiers import TierPolicy
 from .problem import HTTPProblem, problem_response
 from .request_log import RequestLogMiddleware
-from .secure_completion import STATE_RETRY_AFTER, SecureCompletion
+from .secure_completion import SecureCompletion
 from .server_key import ServerKeys
 from .state import ReplayBounds, StateStore, StateUnavailable, open_store
 
-__all__ = ["EngineUnavailableError", "build_app", "build_engine", "build_store"]
+__all__ = [
+    "EngineUnavailableError",
+    "build_app",
+    "build_engine",
+    "build_store",
+    "exception_handlers",
+    "json_response",
+]
 
 # A repeat of a running request waits at most this much longer than an engine call may take.
 REPLAY_WAIT_MARGIN = 30.0
@@ -90,7 +98,7 @@ def _reloading_on_sighup(keys: ServerKeys) -> Iterator[None]:
         loop.remove_signal_handler(signal.SIGHUP)
 
 
-def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         json.dumps(value).encode(), status, headers=headers, media_type="application/json"
     )
@@ -98,7 +106,7 @@ def _json(value: Any, status: int = 200, headers: dict[str, str] | None = None) 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return _json({"detail": exc.detail}, exc.status_code, dict(exc.headers or {}))
+    return json_response({"detail": exc.detail}, exc.status_code, dict(exc.headers or {}))
 
 
 async def _problem(request: Request, exc: Exception) -> Response:
@@ -108,7 +116,12 @@ async def _problem(request: Request, exc: Exception) -> Response:
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.error("unexpected %s while answering %s", type(exc).__name__, request.url.path)
-    return _json({"detail": "Internal server error"}, 500)
+    return json_response({"detail": "Internal server error"}, 500)
+
+
+def exception_handlers() -> dict[Any, Any]:
+    """Every error as JSON ``{"detail": ...}``; the unexpected as a bare 500, logged by type."""
+    return {HTTPException: _http_exception, HTTPProblem: _problem, Exception: _unexpected}
 
 
 def build_app(
@@ -145,13 +158,13 @@ def build_app(
         about = {"engine": engine.name, "state": store.name}
         if not engine.ready:
             body = {"detail": "Model is loading", "status": "loading", "ready": False}
-            return _json({**body, **about}, 503, {"Retry-After": "5"})
+            return json_response({**body, **about}, 503, {"Retry-After": "5"})
         try:
             await store.ping()
         except StateUnavailable:
             body = {"detail": "State store unavailable", "status": "degraded", "ready": False}
-            return _json({**body, **about}, 503, {"Retry-After": str(STATE_RETRY_AFTER)})
-        return _json({"status": "ok", "ready": True, **about})
+            return json_response({**body, **about}, 503, {"Retry-After": str(STATE_RETRY_AFTER)})
+        return json_response({"status": "ok", "ready": True, **about})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -175,10 +188,6 @@ def build_app(
             Middleware(RequestLogMiddleware),
             Middleware(CorsMiddleware, origins=config.cors_origins),
         ],
-        exception_handlers={
-            HTTPException: _http_exception,
-            HTTPProblem: _problem,
-            Exception: _unexpected,
-        },
+        exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )

@@ -53,6 +53,9 @@ class RouterConfig:
     auth_failure_limit: int = DEFAULT_AUTH_FAILURE_LIMIT
     trusted_proxies: list[str] = field(default_factory=list)  # addresses or CIDR networks
     cors_origins: list[str] = field(default_factory=list)
+    relay: str | None = None  # a relay to this NOMYO base URL instead of a router
+    relay_http_for_development: bool = False
+    relay_api_key: str | None = field(default=None, repr=False)  # from $NOMYO_API_KEY only
     tls_cert: Path | None = None
     tls_key: Path | None = None
     workers: int = 1

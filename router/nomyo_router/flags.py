@@ -21,6 +21,10 @@ The NOMYO secure-completion protocol's server side: serves GET /pki/public_key,
 POST /v1/chat/secure_completion and GET /healthz; opens each envelope, asks the
 engine (an OpenAI-compatible --upstream, else the embedded llama.cpp model) and
 seals the answer to the caller's key.
+
+With --relay URL it is a relay instead: it holds no key and opens nothing, but
+forwards each sealed request to URL (NOMYO) with the API key from the
+environment variable NOMYO_API_KEY, and returns the sealed answer unchanged.
 """
 
 EPILOG = """\
@@ -159,6 +163,24 @@ def _add_engine_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_relay_flags(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add(
+        "--relay",
+        metavar="URL",
+        help="run as a relay to the NOMYO API at URL (e.g. https://api.nomyo.ai): forward "
+        "sealed requests as they are, with the API key from $NOMYO_API_KEY (never a flag); "
+        "holds no private key. --upstream-timeout, --body-timeout, --rate-limit, --api-key "
+        "(the callers' keys), --cors-origin and --trusted-proxy apply",
+    )
+    add(
+        "--relay-http-for-development",
+        action="store_true",
+        help="allow an http:// --relay URL, which sends the API key unencrypted: only for a "
+        "development upstream on this machine",
+    )
+
+
 def _add_policy_flags(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add(
@@ -252,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_server_flags(parser)
     _add_engine_flags(parser)
+    _add_relay_flags(parser)
     _add_policy_flags(parser)
     _add_state_flags(parser)
     return parser

@@ -6,15 +6,17 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from .app import EngineUnavailableError, build_app, build_engine
 from .config import RouterConfig
+from .relay import RelaySettings, relay_app
 from .serve import bind_socket, serve
 from .server_key import ServerKeyError, ServerKeys
 from .state import state_kind
 
-__all__ = ["OneLineFormatter", "configure_logging", "run"]
+__all__ = ["OneLineFormatter", "build_served_app", "configure_logging", "run"]
 
 logger = logging.getLogger("nomyo_web.router")
 
@@ -44,6 +46,32 @@ def configure_logging(level: str) -> None:
         log.propagate = False
 
 
+def build_served_app(config: RouterConfig) -> Starlette:
+    """What a worker serves for ``config``: the router, or with ``--relay`` the relay."""
+    if config.relay is not None:
+        return relay_app(RelaySettings.from_config(config))
+    keys = ServerKeys.load(config.key_file, config.key_grace)
+    return build_app(config, keys, build_engine(config))
+
+
+def _run_relay(config: RouterConfig, announce: Callable[[str], None]) -> int:
+    """The relay: no key to load, no engine; the same socket, serving and workers."""
+    try:
+        sock = bind_socket(config.host, config.port)
+    except OSError as error:
+        logger.error("cannot listen on %s:%d: %s", config.host, config.port, error.strerror)
+        return 2
+    logger.info("relay to %s (no private key held; envelopes are not opened)", config.relay)
+    try:
+        if config.workers > 1:
+            from .workers import serve_workers
+
+            return serve_workers(config, sock, announce)
+        return serve(config, build_served_app(config), sock, announce)
+    finally:
+        sock.close()
+
+
 def run(
     config: RouterConfig, announce: Callable[[str], None], routes: Sequence[BaseRoute] = ()
 ) -> int:
@@ -54,6 +82,8 @@ def run(
     """
     if routes and config.workers > 1:
         raise ValueError("extra routes need --workers 1")
+    if config.relay is not None:
+        return _run_relay(config, announce)
     try:
         keys = ServerKeys.load(config.key_file, config.key_grace)  # creates the file once
         engine = build_engine(config)

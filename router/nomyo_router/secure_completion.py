@@ -42,15 +42,13 @@ from .body import read_body
 from .client_keys import ClientKeyCache
 from .engines import Engine, EngineError
 from .policy.admission import Admission
+from .policy.outage import store_required
 from .policy.replay import ReplayGuard, request_fingerprint
 from .policy.tiers import DEFAULT_TIER, TierPolicy
 from .problem import HTTPProblem
 from .server_key import ServerKeys
-from .state import StateUnavailable
 
-__all__ = ["STATE_RETRY_AFTER", "SecureCompletion", "decryption_failed"]
-
-STATE_RETRY_AFTER = 2  # seconds: a store restart or fail-over is usually that quick
+__all__ = ["SecureCompletion", "decryption_failed"]
 _PAYLOAD_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _backend = PycaBackend()
 logger = logging.getLogger("nomyo_web.router")
@@ -135,13 +133,10 @@ class SecureCompletion:
     async def handle(self, request: Request) -> Response:
         """The endpoint; every failure becomes an HTTPProblem (500 for the unexpected)."""
         try:
-            return await self._handle(request)
+            with store_required():
+                return await self._handle(request)
         except HTTPProblem:
             raise
-        except StateUnavailable:
-            raise HTTPProblem(
-                503, "State store unavailable", retry_after=STATE_RETRY_AFTER
-            ) from None
         except Exception as error:
             logger.error("unexpected %s in the secure completion", type(error).__name__)
             raise HTTPProblem(500, "Internal server error") from None

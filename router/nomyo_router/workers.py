@@ -24,10 +24,8 @@ from collections.abc import Callable, Iterator
 from starlette.applications import Starlette
 from uvicorn.supervisors.multiprocess import Multiprocess
 
-from .app import build_app, build_engine
 from .config import RouterConfig
 from .serve import listening_url, uvicorn_config
-from .server_key import ServerKeys
 from .state import sqlite_spec
 
 __all__ = ["serve_workers", "worker_app"]
@@ -56,12 +54,11 @@ class _Supervisor(Multiprocess):
 
 def worker_app() -> Starlette:
     """The app factory a worker process imports (``nomyo_router.workers:worker_app``)."""
-    from .runner import configure_logging
+    from .runner import build_served_app, configure_logging
 
     config: RouterConfig = pickle.loads(base64.b64decode(os.environ[CONFIG_ENV]))
     configure_logging(config.log_level)
-    keys = ServerKeys.load(config.key_file, config.key_grace)
-    return build_app(config, keys, build_engine(config))
+    return build_served_app(config)
 
 
 def serve_workers(

@@ -186,7 +186,7 @@ def start_router(
         args += ["--host", "127.0.0.1"]
     if not _has_flag(flags, "--port"):
         args += ["--port", "0"]
-    if not _has_flag(flags, "--key-file"):
+    if not _has_flag(flags, "--key-file") and not _has_flag(flags, "--relay"):  # a relay has none
         args += ["--key-file", str(shared_server_key_file())]
     child_env = dict(os.environ)
     child_env.pop("NOMYO_ROUTER_API_KEYS", None)

@@ -18,10 +18,12 @@ import importlib
 import pkgutil
 from pathlib import Path
 
+import nomyo_router
 import nomyo_web
 from tests.support.router import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "nomyo_web"
+PACKAGES = (PACKAGE, REPO_ROOT / "router" / "nomyo_router")  # the client and the router
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
@@ -54,7 +56,7 @@ def _reraised_objects(node: ast.AST, local: set[str]) -> list[str]:
 
 def test_every_raise_names_a_fresh_or_local_exception() -> None:
     found = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in sorted(path for package in PACKAGES for path in package.rglob("*.py")):
         hits = _reraised_objects(ast.parse(path.read_text(), str(path)), set())
         if hits:
             found[str(path.relative_to(REPO_ROOT))] = hits
@@ -82,9 +84,10 @@ def test_the_check_catches_a_module_level_exception_raised_again() -> None:
 
 
 def _modules() -> list[str]:
-    names = ["nomyo_web"]
-    for info in pkgutil.walk_packages(nomyo_web.__path__, "nomyo_web."):
-        names.append(info.name)
+    names = ["nomyo_web", "nomyo_router"]
+    for package in (nomyo_web, nomyo_router):
+        prefix = f"{package.__name__}."
+        names += [info.name for info in pkgutil.walk_packages(package.__path__, prefix)]
     return names
 
 
@@ -108,5 +111,6 @@ def test_no_module_or_class_keeps_an_exception_instance() -> None:
                 for key, value in namespace.items()
                 if isinstance(value, BaseException)
             ]
-    assert imported > 20 and Path(nomyo_web.__file__).is_relative_to(PACKAGE)
+    assert imported > 40 and Path(nomyo_web.__file__).is_relative_to(PACKAGE)
+    assert Path(nomyo_router.__file__).is_relative_to(PACKAGES[1])
     assert not found, f"exception instances kept for reuse (make one per raise): {found}"
