@@ -10,6 +10,10 @@ Session-wide (created once, shared by every test that asks):
   of that stub, with no API keys, no tiers, no rate limit, no CORS.
 * ``router_process`` — the ``RouterProcess`` behind ``router_url`` (``.logs()``, ``.url``).
 
+* ``redis_server`` — one private ``redis-server`` (Debian's package, non-persistent,
+  on a free loopback port; ``.url``). Tests that need it empty flush it; a test
+  that stops Redis starts its own ``tests.support.redis_server.RedisServer``.
+
 Per test:
 
 * ``stub_upstream`` — the same stub, reset (empty script queue, counters at 0).
@@ -28,6 +32,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.keys import shared_server_key_file
+from tests.support.redis_server import RedisServer
 from tests.support.router import RouterProcess, start_router
 from tests.support.stub_upstream import StubUpstream
 
@@ -63,3 +68,9 @@ def router_process(
 @pytest.fixture(scope="session")
 def router_url(router_process: RouterProcess) -> str:
     return router_process.url
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    with RedisServer() as server:
+        yield server
