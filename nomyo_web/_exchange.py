@@ -28,6 +28,7 @@ from .protocol import (
     HEADER_PAYLOAD_ID,
     HEADER_PUBLIC_KEY,
     HEADER_SECURITY_TIER,
+    MAX_ANSWER_BYTES,
     PATH_SECURE_COMPLETION,
     EnvelopeFormatError,
     ParsedEnvelope,
@@ -103,6 +104,7 @@ async def exchange(
             _headers(private_key, payload_id, opts),
             build_envelope(sealed),
             opts.timeout,
+            max_body_bytes=MAX_ANSWER_BYTES,
         )
         response = await send_with_retries(transport, request, opts.max_retries, logger)
         return await open_response(

@@ -1,4 +1,11 @@
-"""Checking the client's options: base URL, tier, timeout, retries, response authentication."""
+"""Checking the client's options: base URL, API key, tier, timeout, retries,
+response authentication.
+
+A value that could not travel in an HTTP request line or header (control
+characters, CR/LF, NUL, spaces, and for the API key anything beyond visible
+ASCII) is an ``InvalidParameterError`` here, before the HTTP client sees it.
+Messages never repeat the API key, and the errors have no cause or context.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,7 @@ import math
 import os
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .errors import InvalidParameterError, SecurityError
 from .protocol import (
@@ -38,13 +45,13 @@ def check_base_url(value: str | None, allow_http: bool) -> BaseUrl:
     if not isinstance(value, str) or not value.strip():
         raise InvalidParameterError("base_url must be a non-empty URL string")
     url = value.strip().rstrip("/")
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise InvalidParameterError("base_url is not a valid URL") from None
+    if not url.isprintable() or any(c.isspace() for c in url):
+        raise InvalidParameterError("base_url must not contain spaces or control characters")
+    parts = _split_url(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         raise InvalidParameterError("base_url must be an https:// URL with a host")
+    _check_host(parts.hostname)
     if parts.query or parts.fragment or parts.username or parts.password:
         raise InvalidParameterError("base_url must not carry a query, fragment or credentials")
     if scheme == "http" and not allow_http:
@@ -53,6 +60,28 @@ def check_base_url(value: str | None, allow_http: bool) -> BaseUrl:
             "anyone on the path; use https://, or pass allow_http=True for local development"
         )
     return BaseUrl(url, scheme == "https")
+
+
+def _split_url(url: str) -> SplitResult:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a port outside 0..65535
+    except ValueError:
+        raise InvalidParameterError("base_url is not a valid URL") from None
+    return parts
+
+
+def _check_host(host: str) -> None:
+    """ASCII only, so every runtime's URL parser reads the same host; A-labels must decode."""
+    if not host.isascii():
+        raise InvalidParameterError(
+            "base_url's host must be ASCII: write an international domain name in its "
+            "xn-- (Punycode) form"
+        )
+    try:
+        host.encode("ascii").decode("idna")
+    except UnicodeError:
+        raise InvalidParameterError("base_url's host is not a valid domain name") from None
 
 
 def check_tier(value: Any) -> str | None:
@@ -102,8 +131,12 @@ def check_rotation_interval(value: Any) -> float | None:
 
 
 def check_api_key(value: Any) -> str | None:
+    """None for no key; else visible ASCII only (it travels as ``Authorization: Bearer``)."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or any(c in value for c in "\r\n") or not value.isprintable():
-        raise InvalidParameterError("api_key must be a printable string")
+    if not isinstance(value, str) or not all("!" <= c <= "~" for c in value):
+        raise InvalidParameterError(
+            "api_key must be a string of visible ASCII characters "
+            "(no spaces, control characters or non-ASCII letters)"
+        )
     return value

@@ -24,7 +24,7 @@ from ._runtime import default_crypto, default_transport
 from .crypto import CryptoBackend
 from .errors import ClientDisposedError, InvalidParameterError, InvalidRequestError
 from .keys import ClientKeys
-from .protocol import MAX_PLAINTEXT_BYTES, PATH_PUBLIC_KEY, ResponseAuth
+from .protocol import MAX_PLAINTEXT_BYTES, MAX_PUBLIC_KEY_BYTES, PATH_PUBLIC_KEY, ResponseAuth
 from .server_key import ServerKeyCache, normalise_fingerprint
 from .transport import AsyncTransport, Request
 from .transport.retry import send_with_retries
@@ -201,13 +201,18 @@ class SecureChatCompletion:
         if cache is None:
 
             async def fetch_pem() -> bytes:
-                request = Request("GET", opts.base_url + PATH_PUBLIC_KEY, {}, None, opts.timeout)
+                request = Request(
+                    "GET",
+                    opts.base_url + PATH_PUBLIC_KEY,
+                    timeout=opts.timeout,
+                    max_body_bytes=MAX_PUBLIC_KEY_BYTES,
+                )
                 response = await send_with_retries(
                     self._transport, request, opts.max_retries, self._logger
                 )
                 return response.content
 
-            cache = ServerKeyCache(self._crypto, fetch_pem, self._pin)
+            cache = ServerKeyCache(self._crypto, fetch_pem, self._pin, opts.base_url, self._logger)
             self._server_keys[opts.base_url] = cache
         return cache
 

@@ -14,6 +14,7 @@ so ``except`` clauses move between the two unchanged::
     ├── APIConnectionError           no usable HTTP answer (refused, reset, DNS)
     │   └── APITimeoutError          an attempt ran past its timeout
     ├── SecurityError                refused to send, or refused what came back
+    │   └── ResponseTooLargeError    an answer larger than the protocol allows (not read whole)
     ├── InvalidParameterError        a bad argument, caught before sending (also a ValueError)
     └── ClientDisposedError          the client was disposed (also a RuntimeError)
 
@@ -36,6 +37,7 @@ __all__ = [
     "InvalidRequestError",
     "NomyoError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "SecurityError",
     "ServerError",
     "ServiceUnavailableError",
@@ -108,6 +110,15 @@ class SecurityError(NomyoError):
 
     Decryption failures all carry one fixed message, so nothing distinguishes a
     wrong key from a tampered tag.
+    """
+
+
+class ResponseTooLargeError(SecurityError):
+    """A ``200`` or key answer larger than the protocol allows; reading stopped at the limit.
+
+    A SecurityError, not an APIError: no legitimate server sends it (the
+    protocol bounds every answer), so it is refused like a malformed envelope,
+    never retried, and never read whole. ``status_code`` is the HTTP status.
     """
 
 

@@ -5,19 +5,27 @@ cache it. Concurrent first calls share one fetch, and a caller that is
 cancelled does not cancel the fetch for the others. A failed fetch is not
 cached. With a pin (``server_key_fingerprint``, the SHA-256 hex of the key's
 SubjectPublicKeyInfo DER) any other key is refused.
+
+When a cached key is replaced by a different one (the server stopped opening
+what was sealed for it), the change is logged at WARNING with the base URL and
+the first 16 hex digits of both fingerprints, so an operator sees it; a pinned
+cache logs the change and still refuses the new key.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 from .crypto import CryptoBackend, KeyFormatError, PublicKeyHandle
 from .errors import InvalidParameterError, SecurityError
+from .protocol import MAX_PUBLIC_KEY_BYTES
 
 __all__ = ["ServerKeyCache", "normalise_fingerprint"]
 
-MAX_PEM_BYTES = 16_384
+SHORT_FINGERPRINT = 16
+"""Hex digits of a fingerprint shown in the key-change warning (public values)."""
 
 
 def normalise_fingerprint(value: str | None) -> str | None:
@@ -40,11 +48,16 @@ class ServerKeyCache:
         crypto: CryptoBackend,
         fetch_pem: Callable[[], Awaitable[bytes]],
         fingerprint: str | None,
+        base_url: str = "",
+        logger: logging.Logger | None = None,
     ) -> None:
         self._crypto = crypto
         self._fetch_pem = fetch_pem
         self._pin = fingerprint
+        self._base_url = base_url
+        self._logger = logger or logging.getLogger("nomyo_web")
         self._key: PublicKeyHandle | None = None
+        self._replaced: PublicKeyHandle | None = None
         self._pending: asyncio.Task[PublicKeyHandle] | None = None
 
     @property
@@ -65,6 +78,7 @@ class ServerKeyCache:
         """Drop ``stale`` (the server no longer accepts it) and fetch the key again."""
         if self._key is stale:
             self._key = None
+            self._replaced = stale
         return await self.get()
 
     async def _load(self) -> PublicKeyHandle:
@@ -77,15 +91,32 @@ class ServerKeyCache:
             self._pending = None
 
     async def _import(self, body: bytes) -> PublicKeyHandle:
-        if len(body) > MAX_PEM_BYTES:
-            raise SecurityError("the server's public key is not a valid RSA public key")
+        if len(body) > MAX_PUBLIC_KEY_BYTES:
+            raise SecurityError("the server's public key is refused: it is too large")
         try:
             key = await self._crypto.load_public_key(body.decode("ascii").strip() + "\n")
-        except (KeyFormatError, UnicodeDecodeError):
-            raise SecurityError("the server's public key is not a valid RSA public key") from None
+        except UnicodeDecodeError:
+            raise SecurityError("the server's public key is refused: not ASCII PEM") from None
+        except KeyFormatError as exc:
+            raise SecurityError(f"the server's public key is refused: {exc}") from None
+        self._note_replacement(key)
         if self._pin is not None and key.fingerprint != self._pin:
             raise SecurityError("the server's public key does not match server_key_fingerprint")
         return key
+
+    def _note_replacement(self, key: PublicKeyHandle) -> None:
+        """Log at WARNING when ``key`` differs from the cached key it replaces."""
+        old, self._replaced = self._replaced, None
+        if old is None or old.fingerprint == key.fingerprint:
+            return
+        refused = self._pin is not None and key.fingerprint != self._pin
+        self._logger.warning(
+            "server key for %s changed: %s... -> %s...%s",
+            self._base_url,
+            old.fingerprint[:SHORT_FINGERPRINT],
+            key.fingerprint[:SHORT_FINGERPRINT],
+            "; the new key is refused (server_key_fingerprint)" if refused else "",
+        )
 
     def forget(self) -> None:
         if self._pending is not None and not self._pending.done():
@@ -94,3 +125,4 @@ class ServerKeyCache:
         if self._key is not None:
             self._key.native = None
         self._key = None
+        self._replaced = None

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..protocol import SealedMessage
+from ..protocol import MAX_PUBLIC_KEY_BYTES, PublicKeyError, SealedMessage, check_rsa_spki
 
 __all__ = [
     "CryptoBackend",
@@ -34,6 +34,7 @@ __all__ = [
     "OpenError",
     "PrivateKeyHandle",
     "PublicKeyHandle",
+    "check_public_key_pem",
     "pem_to_der",
     "spki_fingerprint",
 ]
@@ -128,7 +129,7 @@ _PEM_RE = re.compile(
 
 def pem_to_der(pem: str) -> bytes:
     """The DER inside one ``PUBLIC KEY`` PEM block; raises KeyFormatError."""
-    if not isinstance(pem, str) or len(pem) > 16_384:
+    if not isinstance(pem, str) or len(pem) > MAX_PUBLIC_KEY_BYTES:
         raise KeyFormatError("not a PEM public key")
     match = _PEM_RE.fullmatch(pem.strip())
     if match is None:
@@ -137,6 +138,19 @@ def pem_to_der(pem: str) -> bytes:
         return base64.b64decode("".join(match.group(1).split()), validate=True)
     except (binascii.Error, ValueError):
         raise KeyFormatError("not a PEM public key") from None
+
+
+def check_public_key_pem(pem: str) -> bytes:
+    """The DER of ``pem`` once it passes the protocol's RSA public-key check; KeyFormatError.
+
+    Both backends call this before their library sees the key, so they refuse the same keys.
+    """
+    der = pem_to_der(pem)
+    try:
+        check_rsa_spki(der)
+    except PublicKeyError as exc:
+        raise KeyFormatError(exc.problem) from None
+    return der
 
 
 def spki_fingerprint(der: bytes) -> str:

@@ -32,7 +32,7 @@ from . import (
     OpenError,
     PrivateKeyHandle,
     PublicKeyHandle,
-    pem_to_der,
+    check_public_key_pem,
     spki_fingerprint,
 )
 
@@ -83,7 +83,7 @@ class PycaBackend:
         return PrivateKeyHandle(_public_handle(key.public_key()), key)
 
     def load_public_key_sync(self, pem: str) -> PublicKeyHandle:
-        der = pem_to_der(pem)
+        der = check_public_key_pem(pem)  # OpenSSL alone would take e = 1, an even n, ...
         try:
             key = serialization.load_der_public_key(der)
         except (ValueError, TypeError, UnsupportedAlgorithm):

@@ -46,7 +46,7 @@ from . import (
     OpenError,
     PrivateKeyHandle,
     PublicKeyHandle,
-    pem_to_der,
+    check_public_key_pem,
     spki_fingerprint,
 )
 
@@ -100,7 +100,7 @@ class WebCryptoBackend:
         return PrivateKeyHandle(public, pair.privateKey)
 
     async def load_public_key(self, pem: str) -> PublicKeyHandle:
-        der = pem_to_der(pem)
+        der = check_public_key_pem(pem)  # importKey's own checks differ between browsers
         try:
             key = await self._subtle.importKey(
                 "spki",

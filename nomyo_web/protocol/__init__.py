@@ -30,7 +30,13 @@ from .headers import (
     decode_public_key_header,
     encode_public_key_header,
 )
-from .limits import MAX_ENVELOPE_BYTES, MAX_PLAINTEXT_BYTES
+from .limits import (
+    MAX_ANSWER_BYTES,
+    MAX_ENVELOPE_BYTES,
+    MAX_ERROR_BODY_BYTES,
+    MAX_PLAINTEXT_BYTES,
+    MAX_PUBLIC_KEY_BYTES,
+)
 from .response_mac import (
     RESPONSE_AUTH_LABEL,
     RESPONSE_AUTH_MODES,
@@ -42,6 +48,13 @@ from .response_mac import (
     response_mac_info,
     response_mac_input,
 )
+from .rsa_key import (
+    PublicKeyError,
+    RsaPublicNumbers,
+    check_rsa_spki,
+    read_rsa_spki,
+    rsa_public_key_problem,
+)
 from .tiers import SECURITY_TIERS, is_security_tier
 
 __all__ = [
@@ -52,8 +65,11 @@ __all__ = [
     "HEADER_PUBLIC_KEY",
     "HEADER_SECURITY_TIER",
     "KEY_ALGORITHM",
+    "MAX_ANSWER_BYTES",
     "MAX_ENVELOPE_BYTES",
+    "MAX_ERROR_BODY_BYTES",
     "MAX_PLAINTEXT_BYTES",
+    "MAX_PUBLIC_KEY_BYTES",
     "MAX_RSA_BITS",
     "MIN_RSA_BITS",
     "NONCE_BYTES",
@@ -69,15 +85,20 @@ __all__ = [
     "TAG_BYTES",
     "EnvelopeFormatError",
     "ParsedEnvelope",
+    "PublicKeyError",
     "ResponseAuth",
+    "RsaPublicNumbers",
     "SealedMessage",
     "build_envelope",
+    "check_rsa_spki",
     "decode_public_key_header",
     "encode_public_key_header",
     "is_response_auth",
     "is_security_tier",
     "parse_envelope",
+    "read_rsa_spki",
     "response_mac_chunks",
     "response_mac_info",
     "response_mac_input",
+    "rsa_public_key_problem",
 ]

@@ -6,8 +6,14 @@
 
 A transport sends one request and returns one response: no retries, no
 status interpretation, no keys. It raises ``TransportError`` when no HTTP
-answer arrived and ``TransportTimeout`` when the attempt ran out of time;
+answer arrived and ``TransportTimeout`` when the attempt -- connecting,
+sending, and reading the whole body -- ran out of time;
 ``asyncio.CancelledError`` passes through after the request is aborted.
+
+Bodies are read with a bound: a ``200`` answer up to ``max_body_bytes``
+(past it, or when its ``Content-Length`` says so, reading stops and
+``TransportBodyTooLarge`` is raised), any other status up to
+``max_error_body_bytes`` (the rest is left unread and the body is cut).
 """
 
 from __future__ import annotations
@@ -16,24 +22,34 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..protocol import MAX_ERROR_BODY_BYTES
+
 __all__ = [
     "AsyncTransport",
     "Request",
     "Response",
+    "TransportBodyTooLarge",
     "TransportError",
     "TransportTimeout",
+    "body_limit",
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One HTTP request. ``timeout`` is in seconds for the whole attempt (None: no limit)."""
+    """One HTTP request. ``timeout`` is in seconds for the whole attempt (None: no limit).
+
+    ``max_body_bytes`` bounds a ``200`` answer's body (None: no bound);
+    ``max_error_body_bytes`` is how much of any other answer's body is read.
+    """
 
     method: str
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
     content: bytes | None = None
     timeout: float | None = None
+    max_body_bytes: int | None = None
+    max_error_body_bytes: int = MAX_ERROR_BODY_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +70,25 @@ class TransportError(Exception):
 
 class TransportTimeout(TransportError):
     """The attempt ran past its timeout."""
+
+
+class TransportBodyTooLarge(Exception):
+    """A ``200`` body is longer than ``max_body_bytes``; reading stopped there.
+
+    Not a TransportError: an HTTP answer did arrive, and it is not retried.
+    """
+
+    def __init__(self, status_code: int, limit: int) -> None:
+        super().__init__(f"the body of a {status_code} answer is longer than {limit} bytes")
+        self.status_code = status_code
+        self.limit = limit
+
+
+def body_limit(request: Request, status_code: int) -> tuple[int | None, bool]:
+    """How many body bytes to read for ``status_code``, and whether more is an error (vs a cut)."""
+    if status_code == 200:
+        return request.max_body_bytes, True
+    return request.max_error_body_bytes, False
 
 
 class AsyncTransport(Protocol):

@@ -9,11 +9,22 @@ options, without a ``Request`` object and a second signal per call.
 Each attempt gets its own ``AbortController``. The timeout is
 ``AbortSignal.timeout`` combined with it through ``AbortSignal.any``, so no
 Python timer is left pending (a pending timer would keep Node.js alive) and
-the body read is aborted too. Cancelling the awaiting task aborts the request.
+the body read is aborted too. Both signals are held until the attempt ends:
+Node.js references them only weakly, and a collected timeout never fires.
+Cancelling the awaiting task aborts the request.
+
+The body is read from its stream reader with a running count: a ``200``
+whose ``Content-Length`` or bytes pass ``max_body_bytes`` is cancelled and
+aborted there (``TransportBodyTooLarge``); another status's body is cut at
+``max_error_body_bytes``. The chunks stay in JavaScript and cross into Python
+once, joined.
 
 Only the request's own headers are sent, the cache and cookies are not used
 (``cache: "no-store"``, ``credentials: "omit"``), and a redirect is an error:
-an envelope must never be re-sent somewhere else.
+an envelope must never be re-sent somewhere else. It is refused here, from
+``redirect: "manual"``, not by ``redirect: "error"``: under Node.js 20 a
+request made with ``"error"`` loses its abort signal once the garbage
+collector runs, so neither its timeout nor a cancellation could stop it.
 """
 
 from __future__ import annotations
@@ -21,7 +32,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from . import Request, Response, TransportError, TransportTimeout
+from . import (
+    Request,
+    Response,
+    TransportBodyTooLarge,
+    TransportError,
+    TransportTimeout,
+    body_limit,
+)
 
 __all__ = ["FetchTransport"]
 
@@ -46,7 +64,7 @@ class FetchTransport:
             "headers": js_object(request.headers),
             "cache": "no-store",
             "credentials": "omit",
-            "redirect": "error",
+            "redirect": "manual",
             "signal": signal,
         }
         if request.content is not None:
@@ -54,23 +72,32 @@ class FetchTransport:
         return js_object(options)
 
     async def handle_async_request(self, request: Request) -> Response:
-        from .._js import JsException, js, js_array, py_bytes
+        from .._js import JsException, js, js_array
 
         controller = js.AbortController.new()
         signal = controller.signal
+        deadline = None
         if request.timeout is not None:
             timeout_ms = max(1, round(request.timeout * 1000))
-            signal = js.AbortSignal.any(js_array([signal, js.AbortSignal.timeout(timeout_ms)]))
+            # Held (by this proxy) until the attempt ends: Node.js's timer keeps only a weak
+            # reference to its signal, and AbortSignal.any another; a collected one never fires.
+            deadline = js.AbortSignal.timeout(timeout_ms)
+            signal = js.AbortSignal.any(js_array([signal, deadline]))
         try:
             answer = await self._fetch(request.url, self._init(request, signal))
-            body = py_bytes(await answer.arrayBuffer())
-        except asyncio.CancelledError:
+            if _is_redirect(answer):
+                controller.abort()
+                raise TransportError("redirect refused: an envelope is never sent elsewhere")
+            body = await _read_body(answer, request)
+        except (asyncio.CancelledError, TransportBodyTooLarge):
             controller.abort()
             raise
         except JsException as exc:
             if getattr(exc, "name", "") == "TimeoutError":
                 raise TransportTimeout(_timeout_message(request)) from None
             raise TransportError(f"{getattr(exc, 'name', 'Error')}: fetch failed") from None
+        finally:
+            del deadline, signal
         headers = js.Object.fromEntries(answer.headers).to_py()
         return Response(
             int(answer.status), {str(k).lower(): str(v) for k, v in headers.items()}, body
@@ -78,3 +105,56 @@ class FetchTransport:
 
     async def aclose(self) -> None:
         """Nothing to close: the browser owns the connections."""
+
+
+def _is_redirect(answer: Any) -> bool:
+    """A 3xx (Node.js) or the opaque redirect a browser hands back for ``redirect: "manual"``."""
+    return str(answer.type) == "opaqueredirect" or 300 <= int(answer.status) < 400
+
+
+async def _read_body(answer: Any, request: Request) -> bytes:
+    """The body within its limit, read chunk by chunk; the reader is cancelled past it."""
+    from .._js import py_bytes
+
+    limit, strict = body_limit(request, int(answer.status))
+    if limit is None:
+        return py_bytes(await answer.arrayBuffer())
+    if strict and _declared_length(answer) > limit:
+        raise TransportBodyTooLarge(int(answer.status), limit)
+    if answer.body is None:
+        return b""
+    reader = answer.body.getReader()
+    chunks: list[Any] = []
+    size = 0
+    while not (step := await reader.read()).done:
+        chunk = step.value
+        if size + int(chunk.length) > limit:
+            await reader.cancel()
+            if strict:
+                raise TransportBodyTooLarge(int(answer.status), limit)
+            chunks.append(chunk.subarray(0, limit - size))
+            size = limit
+            break
+        chunks.append(chunk)
+        size += int(chunk.length)
+    return _joined(chunks, size)
+
+
+def _joined(chunks: list[Any], size: int) -> bytes:
+    """One copy of the JavaScript chunks into one ``Uint8Array``, then one into Python."""
+    from .._js import js, py_bytes
+
+    whole = js.Uint8Array.new(size)
+    offset = 0
+    for chunk in chunks:
+        whole.set(chunk, offset)
+        offset += int(chunk.length)
+    return py_bytes(whole)
+
+
+def _declared_length(answer: Any) -> int:
+    """The Content-Length the server announced (0 when absent, unreadable or not exposed)."""
+    try:
+        return int(answer.headers.get("content-length") or 0)
+    except ValueError:
+        return 0

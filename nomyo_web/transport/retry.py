@@ -24,10 +24,18 @@ from ..errors import (
     APIConnectionError,
     APITimeoutError,
     NomyoError,
+    ResponseTooLargeError,
     error_from_status,
     is_retryable_status,
 )
-from . import AsyncTransport, Request, Response, TransportError, TransportTimeout
+from . import (
+    AsyncTransport,
+    Request,
+    Response,
+    TransportBodyTooLarge,
+    TransportError,
+    TransportTimeout,
+)
 
 INITIAL_DELAY = 0.5
 MAX_DELAY = 8.0
@@ -79,12 +87,36 @@ def backoff_delay(
 
 
 def _parse_error_body(content: bytes) -> Any:
-    if not content or len(content) > 65_536:
+    """The JSON of an error body as read (cut at its limit: no details when cut mid-JSON)."""
+    if not content:
         return None
     try:
         return json.loads(content)
     except (ValueError, RecursionError):
         return None
+
+
+def _too_large(status_code: int, limit: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"the server's answer (HTTP {status_code}) is larger than the protocol allows "
+        f"({limit} bytes); it was refused without being read whole",
+        status_code=status_code,
+    )
+
+
+async def _attempt(transport: AsyncTransport, request: Request) -> Response:
+    """One attempt; the body bounds hold even for a transport that does not enforce them."""
+    try:
+        response = await transport.handle_async_request(request)
+    except TransportBodyTooLarge as exc:
+        raise _too_large(exc.status_code, exc.limit) from None
+    limit = request.max_body_bytes
+    if response.status_code == 200 and limit is not None and len(response.content) > limit:
+        raise _too_large(200, limit)
+    if response.status_code != 200 and len(response.content) > request.max_error_body_bytes:
+        cut = response.content[: request.max_error_body_bytes]
+        response = Response(response.status_code, response.headers, cut)
+    return response
 
 
 def _typed_transport_error(exc: TransportError) -> APIConnectionError:
@@ -106,7 +138,7 @@ async def send_with_retries(
         started = time.monotonic()
         retry_after: float | None = None
         try:
-            response = await transport.handle_async_request(request)
+            response = await _attempt(transport, request)
         except TransportError as exc:
             error: NomyoError = _typed_transport_error(exc)
             logger.debug("%s %s failed: %s", request.method, _path(request.url), type(exc).__name__)

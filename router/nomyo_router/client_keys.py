@@ -17,6 +17,9 @@ MAX_HEADER_CHARS = 16_384
 _backend = PycaBackend()
 
 
+BAD_KEY = "Invalid X-Public-Key header: expected an RSA public key of 2048 to 8192 bits"
+
+
 class ClientKeyCache:
     """An LRU of imported client keys: repeat callers skip the DER parse."""
 
@@ -38,10 +41,10 @@ class ClientKeyCache:
                 return key
         try:
             key = _backend.load_public_key_sync(decode_public_key_header(header))
-        except (KeyFormatError, ValueError):
-            raise HTTPProblem(
-                400, "Invalid X-Public-Key header: expected an RSA public key of 2048 bits or more"
-            ) from None
+        except KeyFormatError as error:
+            raise HTTPProblem(400, f"{BAD_KEY}: {error}") from None
+        except ValueError:
+            raise HTTPProblem(400, BAD_KEY) from None
         with self._lock:
             self._keys[header] = key
             while len(self._keys) > self._size:

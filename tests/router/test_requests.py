@@ -156,13 +156,19 @@ def test_a_decrypted_payload_that_is_no_chat_request_is_400(caller: Caller, plai
 def _header_cases() -> Iterator[tuple[str, dict[str, str | None], str]]:
     weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     curve = ec.generate_private_key(ec.SECP256R1())
-    bad_key = "Invalid X-Public-Key header: expected an RSA public key of 2048 bits or more"
+    bad_key = "Invalid X-Public-Key header: expected an RSA public key of 2048 to 8192 bits"
     yield "no key", {"X-Public-Key": None}, "Missing X-Public-Key header"
-    yield "not a key", {"X-Public-Key": "hello"}, bad_key
-    yield "1024-bit RSA", {"X-Public-Key": encode_public_key_header(_pem(weak))}, bad_key
-    yield "EC key", {"X-Public-Key": encode_public_key_header(_pem(curve))}, bad_key
+    not_rsa = f"{bad_key}: not an RSA public key"
+    yield "not a key", {"X-Public-Key": "hello"}, f"{bad_key}: not a PEM public key"
+    weak_header = encode_public_key_header(_pem(weak))
+    yield (
+        "1024-bit RSA",
+        {"X-Public-Key": weak_header},
+        f"{bad_key}: RSA key size 1024 is outside 2048..8192",
+    )
+    yield "EC key", {"X-Public-Key": encode_public_key_header(_pem(curve))}, not_rsa
     unknown = encode_public_key_header(unknown_curve_pem())
-    yield "EC key, unknown curve", {"X-Public-Key": unknown}, bad_key
+    yield "EC key, unknown curve", {"X-Public-Key": unknown}, not_rsa
     yield "bad UTF-8", {"X-Public-Key": "%ff%fe"}, bad_key
     yield "no id", {"X-Payload-ID": None}, "Missing X-Payload-ID header"
     yield "empty id", {"X-Payload-ID": ""}, "Invalid X-Payload-ID header"
