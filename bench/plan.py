@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["SECTIONS", "plan_for"]
 
-SECTIONS = ("cpython", "transports", "router", "payload", "memory", "engine", "browser")
+SECTIONS = ("cpython", "transports", "router", "relay", "payload", "memory", "engine", "browser")
 
 _FULL: dict[str, dict[str, int]] = {
     "cpython": {"rounds": 6, "ours": 100, "official": 20, "rsa": 60, "trips": 200},
@@ -17,6 +17,7 @@ _FULL: dict[str, dict[str, int]] = {
         "rsa": 100,
         "spin": 40,
     },
+    "relay": {"rounds": 4, "per_level": 300},
     "payload": {"repeats": 5},
     "memory": {"calls": 10_000, "checkpoints": 10},
     "engine": {"rounds": 4, "per_block": 3, "max_tokens": 64, "ttft": 3},
@@ -33,6 +34,7 @@ _QUICK: dict[str, dict[str, int]] = {
         "rsa": 10,
         "spin": 5,
     },
+    "relay": {"rounds": 2, "per_level": 40},
     "payload": {"repeats": 1},
     "memory": {"calls": 200, "checkpoints": 2},
     "engine": {"rounds": 1, "per_block": 1, "max_tokens": 8, "ttft": 1},

@@ -174,6 +174,35 @@ def _state(s: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _relay(s: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            level,
+            f"{_num(f['router_cpu_per_request_ms'])} ms",
+            f"{_num(f['relay_cpu_per_request_ms'])} ms",
+            _num(f["router_over_relay_cpu"], "×"),
+            f"{_num(f['direct_requests_per_s'])} / {_num(f['relayed_requests_per_s'])}",
+            str(f.get("failed_requests", 0)),
+        ]
+        for level, f in s["levels"].items()
+    ]
+    return [
+        "## Relay (`--relay`) in front of the router: CPU per request",
+        "",
+        *_table(
+            [
+                "in flight",
+                "router CPU/request (decrypts, seals)",
+                "relay CPU/request (forwards)",
+                "router ÷ relay",
+                "requests/s direct / relayed",
+                "failed requests",
+            ],
+            rows,
+        ),
+    ]
+
+
 def _payload(title: str, s: dict[str, Any]) -> list[str]:
     rows = [
         [
@@ -212,7 +241,12 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         *_targets(report),
     ]
-    parts = [("cpython", _cpython), ("transports", _transports), ("router", _router)]
+    parts = [
+        ("cpython", _cpython),
+        ("transports", _transports),
+        ("router", _router),
+        ("relay", _relay),
+    ]
     lines += [line for name, render in parts if name in sections for line in render(sections[name])]
     if "engine" in sections:
         lines += _simple("Embedded model (SmolLM2-135M, llama.cpp)", sections["engine"])

@@ -4,10 +4,12 @@ throughput by state store (``state_load``)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +21,22 @@ from .servers import REPO_ROOT, router
 from .state_load import measure_state
 from .stats import median, rounded, spread
 
-__all__ = ["LEVELS", "measure_router", "parallelism"]
+__all__ = ["LEVELS", "client_key_file", "measure_router", "medians", "parallelism", "run_loadgen"]
 
 LEVELS = (1, 8, 32, 128)
 WORKERS_LEVEL = 32
 
 
-def _loadgen(
+@contextlib.contextmanager
+def client_key_file(key: PrivateKeyHandle) -> Iterator[Path]:
+    """``key`` as a PEM file the load generator reads, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="nomyo-bench-") as tmp:
+        path = Path(tmp) / "client.pem"
+        path.write_bytes(PycaBackend().private_key_to_pem(key))
+        yield path
+
+
+def run_loadgen(
     url: str, pid: int, key_file: Path, levels: list[int], per_level: int, rounds: int
 ) -> dict[str, Any]:
     args = [url, str(pid), str(key_file), ",".join(map(str, levels)), str(per_level), str(rounds)]
@@ -44,7 +55,7 @@ def _loadgen(
     return result
 
 
-def _medians(blocks: list[dict[str, float]]) -> dict[str, Any]:
+def medians(blocks: list[dict[str, float]]) -> dict[str, Any]:
     figures: dict[str, Any] = {
         name: rounded(median([block[name] for block in blocks])) for name in blocks[0]
     }
@@ -91,14 +102,12 @@ def parallelism(count: int) -> dict[str, float]:
 async def measure_router(
     url: str, pid: int, stub_url: str, key: PrivateKeyHandle, plan: dict[str, int]
 ) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="nomyo-bench-") as tmp:
-        key_file = Path(tmp) / "client.pem"
-        key_file.write_bytes(PycaBackend().private_key_to_pem(key))
+    with client_key_file(key) as key_file:
         load = await asyncio.to_thread(
-            _loadgen, url, pid, key_file, list(LEVELS), plan["per_level"], plan["rounds"]
+            run_loadgen, url, pid, key_file, list(LEVELS), plan["per_level"], plan["rounds"]
         )
         baseline = rsa_costs(key, plan["rsa"])["decrypt_plus_encrypt_cpu_ms"]
-        levels = {level: _medians(blocks) for level, blocks in load["levels"].items()}
+        levels = {level: medians(blocks) for level, blocks in load["levels"].items()}
         for figures in levels.values():
             figures["router_cpu_over_baseline"] = rounded(
                 figures["router_cpu_per_request_ms"] / baseline
@@ -125,11 +134,11 @@ def _workers(
         for index in range(plan["workers_rounds"]):
             order = [(url, pid, one), (double.url, double.proc.pid, two)]
             for target_url, target_pid, sink in order if index % 2 == 0 else order[::-1]:
-                load = _loadgen(
+                load = run_loadgen(
                     target_url, target_pid, key_file, [WORKERS_LEVEL], plan["per_level"], 1
                 )
                 sink.extend(load["levels"][str(WORKERS_LEVEL)])
-    single, double_figures = _medians(one), _medians(two)
+    single, double_figures = medians(one), medians(two)
     return {
         "in_flight": WORKERS_LEVEL,
         "one_worker": single,

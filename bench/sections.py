@@ -77,6 +77,12 @@ class Session:
         proc = self.stub_router()
         return await measure_router(proc.url, proc.proc.pid, self.stub_url, self.client_key, plan)
 
+    async def _section_relay(self, plan: dict[str, int]) -> dict[str, Any]:
+        from .relay_load import measure_relay
+
+        proc = self.stub_router()
+        return await measure_relay(proc.url, proc.proc.pid, self.client_key, plan)
+
     async def _section_payload(self, plan: dict[str, int]) -> dict[str, Any]:
         from .payload import linearity, measure_payload
         from .stats import rounded

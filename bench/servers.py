@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.support.router import ROUTER, RouterProcess, start_router
 
-__all__ = ["REPO_ROOT", "announced_process", "floor_server", "router", "stub_upstream"]
+__all__ = ["REPO_ROOT", "announced_process", "floor_server", "relay", "router", "stub_upstream"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 _URL = re.compile(r"(http://127\.0\.0\.1:\d+)")
@@ -66,3 +66,11 @@ def router(*flags: str, module: str = ROUTER) -> Iterator[RouterProcess]:
     ``module`` may name the demo server instead."""
     with start_router(*flags, "--log-level", "warning", timeout=120.0, module=module) as process:
         yield process
+
+
+@contextlib.contextmanager
+def relay(upstream: str) -> Iterator[RouterProcess]:
+    """A relay process (``--relay``) in front of ``upstream`` on loopback."""
+    flags = ("--relay", upstream, "--relay-http-for-development", "--log-level", "warning")
+    with start_router(*flags, env={"NOMYO_API_KEY": "bench-relay-key"}, timeout=120.0) as proc:
+        yield proc

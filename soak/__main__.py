@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.browser import pyodide_page_missing
+from tests.support.router import checkout_environment
 
 from .atheris_inputs import TARGETS as COVERAGE_TARGETS
 from .atheris_run import atheris_missing, run_atheris
@@ -99,6 +100,7 @@ def _fuzz(cases: int, process_cases: int, limit: float) -> dict[str, Any]:
         procs[target] = subprocess.Popen(
             [sys.executable, "-m", "soak.fuzz_worker", target, str(count), str(limit)],
             cwd=REPO_ROOT,
+            env=checkout_environment(),
             stdout=subprocess.PIPE,
             text=True,
         )

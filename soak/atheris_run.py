@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.support.router import checkout_environment
+
 from .atheris_inputs import seeds, tokens
 from .processes import REPO_ROOT
 
@@ -75,7 +77,9 @@ def run_atheris(target: str, runs: int, limit: float) -> dict[str, Any]:
             f"-artifact_prefix={directory}/", "-print_final_stats=1", str(corpus),
         ]  # fmt: skip
         started = time.perf_counter()
-        proc = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+        proc = subprocess.run(
+            command, cwd=REPO_ROOT, env=checkout_environment(), capture_output=True, text=True
+        )
         elapsed = time.perf_counter() - started
         log = proc.stdout + proc.stderr
         outcomes = json.loads(out.read_text()) if out.exists() else {}

@@ -17,7 +17,7 @@ from typing import Any
 
 import psutil
 
-from tests.support.router import REPO_ROOT, RouterProcess, start_router
+from tests.support.router import REPO_ROOT, RouterProcess, checkout_environment, start_router
 
 __all__ = ["StubProcess", "free_port", "live_heap", "rss_mib", "start_router_on"]
 
@@ -96,6 +96,7 @@ class StubProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "soak.stub_process", "--port", str(port)],
             cwd=REPO_ROOT,
+            env=checkout_environment(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

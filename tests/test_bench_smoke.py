@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-ALWAYS = {"cpython", "transports", "router", "payload", "memory"}
+ALWAYS = {"cpython", "transports", "router", "relay", "payload", "memory"}
 OPTIONAL = {"engine", "browser"}  # need the model / Chromium and build/pyodide
 
 
@@ -65,6 +65,7 @@ def test_quick_run_writes_a_well_formed_report(tmp_path: Path) -> None:
 
     assert sections["cpython"]["nomyo_0_2_9"]["calls"] > 0
     assert set(sections["router"]["levels"]) == {"1", "8", "32", "128"}
+    assert set(sections["relay"]["levels"]) == {"1", "32"}
     assert set(sections["payload"]["sizes"]) == {"1 KB", "100 KB", "1 MB", "10 MB"}
     assert all(entry["target"] for entry in report["targets"])
     assert (tmp_path / "latest.md").read_text().startswith("# Benchmark results")

@@ -15,7 +15,7 @@ page = window.location  # the page's, also from a worker (whose own location is 
 local_http = page.protocol == "http:"  # the local router speaks plain HTTP
 
 # An API key written into a page is visible to everyone who can open the page:
-# in a real application, proxy through your backend or use short-lived tokens.
+# in a real application, send through a relay (nomyo-router --relay), which adds the key.
 client = SecureChatCompletion(
     base_url=page.origin,
     api_key="your-api-key",

@@ -301,3 +301,30 @@ def test_the_api_key_cannot_be_given_as_a_flag() -> None:
     assert "--relay URL" in text and "NOMYO_API_KEY" in text
     assert "--relay-api-key" not in text
     assert run_router("--relay-api-key", "x").returncode == 2
+
+
+def test_an_oversized_upstream_key_is_not_read_past_its_bound(
+    own_relay: RouterProcess, wire: Mitm
+) -> None:
+    wire.public_key_override = b"A" * 20_000
+    answer = httpx.get(own_relay.url + "/pki/public_key")
+    assert (answer.status_code, answer.json()) == (502, {"detail": "Upstream key unavailable"})
+
+
+def test_an_answer_that_closes_its_connection_does_not_break_the_next(
+    relay: RouterProcess, wire: Mitm
+) -> None:
+    wire.script(status=429, body={"detail": "slow down"}, headers={"Connection": "close"})
+    first = httpx.post(relay.url + PATH, content=b"{}", headers=PROTOCOL_HEADERS)
+    second = httpx.post(relay.url + PATH, content=b"{}", headers=PROTOCOL_HEADERS)
+    assert (first.status_code, second.status_code) == (429, 400)  # 400: the real upstream
+    assert len(wire.posts()) == 2
+
+
+def test_header_bytes_beyond_ascii_go_on_as_they_came(relay: RouterProcess, wire: Mitm) -> None:
+    wire.script(status=400, body={"detail": "Invalid X-Security-Tier header"})
+    headers: dict[str, Any] = {**PROTOCOL_HEADERS, "X-Security-Tier": b"h\xe9gh"}
+    answer = httpx.post(relay.url + PATH, content=b"{}", headers=headers)
+    assert answer.status_code == 400
+    (post,) = wire.posts()
+    assert post.headers["X-Security-Tier"] == "h\xe9gh"  # read back as Latin-1, byte for byte

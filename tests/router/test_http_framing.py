@@ -20,7 +20,7 @@ import pytest
 
 from nomyo_web.protocol import encode_public_key_header
 from tests.support.keys import shared_private_key
-from tests.support.router import RouterProcess, start_router
+from tests.support.router import RouterProcess, checkout_environment, start_router
 from tests.support.stub_upstream import StubUpstream
 
 PATH = "/v1/chat/secure_completion"
@@ -172,6 +172,11 @@ def test_an_unexpected_error_is_logged_on_one_line_without_its_message() -> None
         "    logging.getLogger('uvicorn.error').error('Exception in ASGI\\n', exc_info=error)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", script],
+        env=checkout_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert result.stderr == "ERROR uvicorn.error: Exception in ASGI (ValueError)\n"

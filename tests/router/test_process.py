@@ -17,7 +17,13 @@ import psutil
 import pytest
 
 from tests.support.keys import fresh_key_file, private_copy
-from tests.support.router import REPO_ROOT, RouterProcess, run_router, start_router
+from tests.support.router import (
+    REPO_ROOT,
+    RouterProcess,
+    checkout_environment,
+    run_router,
+    start_router,
+)
 from tests.support.stub_upstream import StubUpstream
 from tests.support.wire import Caller, chat
 
@@ -75,6 +81,7 @@ def test_an_unreadable_key_file_stops_the_start(tmp_path: Path):
             key_file,
         ],
         cwd=REPO_ROOT,
+        env=checkout_environment(),
         capture_output=True,
         text=True,
         timeout=60,
@@ -170,6 +177,7 @@ def test_workers_need_a_key_file():
     result = subprocess.run(
         [sys.executable, "-m", "nomyo_router", "--upstream", "http://x", "--workers", "2"],
         cwd=REPO_ROOT,
+        env=checkout_environment(),
         capture_output=True,
         text=True,
         timeout=60,

@@ -35,6 +35,7 @@ __all__ = [
     "REPO_ROOT",
     "ROUTER",
     "RouterProcess",
+    "checkout_environment",
     "demo_web_flags",
     "run_router",
     "start_demo_server",
@@ -151,6 +152,16 @@ def demo_web_flags() -> list[str]:
     return [part for flag, path in folders.items() if path.is_dir() for part in (flag, str(path))]
 
 
+def checkout_environment() -> dict[str, str]:
+    """This environment, with this checkout's ``router/`` and root first on the import path.
+
+    So ``python -m nomyo_router`` runs this checkout's router (and ``nomyo_web``), not
+    whatever an editable install elsewhere points at.
+    """
+    path = [str(REPO_ROOT / "router"), str(REPO_ROOT), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(part for part in path if part)}
+
+
 def run_router(
     *flags: str, timeout: float = 60.0, module: str = ROUTER
 ) -> subprocess.CompletedProcess[str]:
@@ -158,6 +169,7 @@ def run_router(
     return subprocess.run(
         [sys.executable, "-m", module, *flags],
         cwd=REPO_ROOT,
+        env=checkout_environment(),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -188,7 +200,7 @@ def start_router(
         args += ["--port", "0"]
     if not _has_flag(flags, "--key-file") and not _has_flag(flags, "--relay"):  # a relay has none
         args += ["--key-file", str(shared_server_key_file())]
-    child_env = dict(os.environ)
+    child_env = checkout_environment()
     child_env.pop("NOMYO_ROUTER_API_KEYS", None)
     child_env["PYTHONUNBUFFERED"] = "1"
     child_env.update(env or {})

@@ -20,7 +20,6 @@ import httpx
 
 from nomyo_web.transport.retry import parse_retry_after
 
-from ..upstream_http import AnswerTooLargeError, read_capped, upstream_client
 from . import EngineError
 
 __all__ = ["UpstreamEngine"]
@@ -58,7 +57,12 @@ class UpstreamEngine:
         return True
 
     async def start(self) -> None:
-        self._client = upstream_client(self._timeout)
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 10.0)),
+            limits=httpx.Limits(max_keepalive_connections=32, keepalive_expiry=30.0),
+            follow_redirects=False,
+            trust_env=False,
+        )
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -84,11 +88,14 @@ class UpstreamEngine:
         self, client: httpx.AsyncClient, body: bytes
     ) -> tuple[int, httpx.Headers, bytes]:
         async with client.stream("POST", self._url, content=body, headers=self._headers) as answer:
-            try:
-                content = await read_capped(answer, MAX_ANSWER_BYTES)
-            except AnswerTooLargeError:
-                raise EngineError(502, "Inference upstream answer too large") from None
-            return answer.status_code, answer.headers, content
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in answer.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise EngineError(502, "Inference upstream answer too large")
+                chunks.append(chunk)
+            return answer.status_code, answer.headers, b"".join(chunks)
 
     def _interpret(self, status: int, headers: httpx.Headers, content: bytes) -> dict[str, Any]:
         if status == 429:

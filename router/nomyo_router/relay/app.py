@@ -19,7 +19,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -37,8 +36,8 @@ from ..policy.rate_limit import RateLimiter
 from ..problem import HTTPProblem
 from ..request_log import RequestLogMiddleware
 from ..state import ReplayBounds, open_store
-from ..upstream_http import upstream_client
 from .forward import Authorize, Forwarder
+from .http1 import Http1Pool
 from .settings import RelaySettings
 from .upstream_key import UpstreamKey
 
@@ -52,42 +51,42 @@ class Relay:
 
     def __init__(self, settings: RelaySettings, authorize: Authorize | None) -> None:
         self.settings = settings
-        self.key = UpstreamKey(settings.upstream)
+        self.key = UpstreamKey()
         self.store = open_store(settings.state, ReplayBounds())
         limiter = RateLimiter(self.store, settings.rate_limit) if settings.rate_limit else None
         admission = Admission(
             ApiKeys(settings.caller_api_keys), limiter, settings.auth_failure_limit, self.store
         )
         self.forwarder = Forwarder(
-            upstream=settings.upstream,
             api_key=settings.api_key,
             admission=admission,
             authorize=authorize,
             key=self.key,
             body_timeout=settings.body_timeout,
         )
-        self._client: httpx.AsyncClient | None = None
+        self._upstream: Http1Pool | None = None
 
     @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = upstream_client(self.settings.timeout)
-        return self._client
+    def upstream(self) -> Http1Pool:
+        """The connection pool, made on first use (in the serving event loop)."""
+        if self._upstream is None:
+            self._upstream = Http1Pool(self.settings.upstream, self.settings.timeout)
+        return self._upstream
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._upstream is not None:
+            await self._upstream.aclose()
+            self._upstream = None
         await self.store.aclose()
 
     async def public_key(self, request: Request) -> Response:
-        key = await self.key.get(self.client)
+        key = await self.key.get(self.upstream)
         headers = {"Cache-Control": "no-store", "X-Key-Fingerprint": key.fingerprint}
         return Response(key.pem, media_type="text/plain", headers=headers)
 
     async def secure_completion(self, request: Request) -> Response:
         try:
-            return await self.forwarder.handle(request, self.client)
+            return await self.forwarder.handle(request, self.upstream)
         except (HTTPProblem, HTTPException):
             raise
         except Exception as error:  # the application's authorize hook included

@@ -17,7 +17,6 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -33,7 +32,7 @@ from ..body import read_body
 from ..policy.admission import Admission
 from ..policy.outage import store_required
 from ..problem import HTTPProblem
-from ..upstream_http import AnswerTooLargeError, read_capped
+from .http1 import Answer, AnswerTooLargeError, Http1Pool, UpstreamError, UpstreamTimeoutError
 from .upstream_key import UpstreamKey
 
 __all__ = ["FORWARDED_HEADERS", "Authorize", "Forwarder"]
@@ -54,29 +53,27 @@ class Forwarder:
     def __init__(
         self,
         *,
-        upstream: str,
         api_key: str,
         admission: Admission,
         authorize: Authorize | None,
         key: UpstreamKey,
         body_timeout: float,
     ) -> None:
-        self._url = upstream + PATH_SECURE_COMPLETION
         self._authorization = f"Bearer {api_key}"
         self._admission = admission
         self._authorize = authorize
         self._key = key
         self._body_timeout = body_timeout
 
-    async def handle(self, request: Request, client: httpx.AsyncClient) -> Response:
+    async def handle(self, request: Request, upstream: Http1Pool) -> Response:
         await self._admit(request)
         body = await read_body(request, MAX_ENVELOPE_BYTES, self._body_timeout)
-        status, headers, content = await self._send(client, request, body)
-        if status == 400 and _is_decryption_failure(content):
+        answer = await self._send(upstream, request, body)
+        if answer.status == 400 and _is_decryption_failure(answer.body):
             self._key.mark_stale()
-        if status in (401, 403):
-            logger.warning("upstream refused the relay's API key (HTTP %d)", status)
-        return Response(content, status, headers=headers)
+        if answer.status in (401, 403):
+            logger.warning("upstream refused the relay's API key (HTTP %d)", answer.status)
+        return Response(answer.body, answer.status, headers=_answer_headers(answer.headers))
 
     async def _admit(self, request: Request) -> None:
         address = request.client.host if request.client else "-"
@@ -90,42 +87,40 @@ class Forwarder:
         if allowed is not True:
             raise HTTPProblem(403, "Not allowed to use this relay")
 
-    def _upstream_headers(self, request: Request) -> dict[str, str]:
-        headers = {"Authorization": self._authorization}
+    def _upstream_headers(self, request: Request) -> list[tuple[str, str]]:
+        headers = [("Authorization", self._authorization)]
         for name in FORWARDED_HEADERS:
             value = request.headers.get(name)
             if value is not None:
-                headers[name] = value
-        payload_id = headers.get(HEADER_PAYLOAD_ID)
+                headers.append((name, value))
+        payload_id = request.headers.get(HEADER_PAYLOAD_ID)
         if payload_id is not None and payload_id.isprintable():
             request.state.payload_id = payload_id[:128]  # for the request log line only
-        request.state.tier = headers.get(HEADER_SECURITY_TIER, "")[:16] or None
+        request.state.tier = request.headers.get(HEADER_SECURITY_TIER, "")[:16] or None
         return headers
 
-    async def _send(
-        self, client: httpx.AsyncClient, request: Request, body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    async def _send(self, upstream: Http1Pool, request: Request, body: bytes) -> Answer:
         headers = self._upstream_headers(request)
         try:
-            async with client.stream("POST", self._url, content=body, headers=headers) as answer:
-                content = await read_capped(answer, MAX_ANSWER_BYTES)
-                return answer.status_code, _answer_headers(answer.headers), content
-        except httpx.TimeoutException:
+            return await upstream.request(
+                "POST", PATH_SECURE_COMPLETION, headers, body, MAX_ANSWER_BYTES
+            )
+        except UpstreamTimeoutError:
             raise HTTPProblem(504, "Upstream timed out") from None
         except AnswerTooLargeError:
             raise HTTPProblem(502, "Upstream answer too large") from None
-        except httpx.HTTPError as error:
-            logger.warning("upstream request failed: %s", type(error).__name__)
+        except UpstreamError as error:
+            logger.warning("upstream request failed: %s", error)  # the cause's type name
             raise HTTPProblem(502, "Upstream unreachable") from None
 
 
-def _answer_headers(upstream: httpx.Headers) -> dict[str, str]:
+def _answer_headers(upstream: dict[str, str]) -> dict[str, str]:
     """What the caller gets of the upstream's headers: the body's type and Retry-After."""
     headers = {"Cache-Control": "no-store"}
-    for name in ("Content-Type", "Retry-After"):
+    for name in ("content-type", "retry-after"):
         value = upstream.get(name)
         if value is not None:
-            headers[name] = value
+            headers[name.title()] = value
     return headers
 
 

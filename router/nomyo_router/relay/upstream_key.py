@@ -19,14 +19,12 @@ import logging
 import time
 from dataclasses import dataclass
 
-import httpx
-
 from nomyo_web.crypto import KeyFormatError
 from nomyo_web.crypto.pyca import PycaBackend
 from nomyo_web.protocol import PATH_PUBLIC_KEY
 
 from ..problem import HTTPProblem
-from ..upstream_http import AnswerTooLargeError, read_capped
+from .http1 import Http1Pool, UpstreamError, UpstreamTimeoutError
 
 __all__ = ["CachedKey", "UpstreamKey"]
 
@@ -43,10 +41,9 @@ class CachedKey:
 
 
 class UpstreamKey:
-    """The upstream's key for ``base_url``, fetched through the relay's ``client``."""
+    """The upstream's key, fetched through the relay's connection pool."""
 
-    def __init__(self, base_url: str, max_age: float = 300.0) -> None:
-        self._url = base_url + PATH_PUBLIC_KEY
+    def __init__(self, max_age: float = 300.0) -> None:
         self._max_age = max_age
         self._cached: CachedKey | None = None
         self._stale = False
@@ -56,14 +53,14 @@ class UpstreamKey:
         """The upstream refused a request sealed to the cached key: fetch before serving it."""
         self._stale = True
 
-    async def get(self, client: httpx.AsyncClient) -> CachedKey:
+    async def get(self, upstream: Http1Pool) -> CachedKey:
         """The current key; raises HTTPProblem 502/504 when it cannot be had."""
         async with self._lock:  # one fetch at a time; the waiters then find it cached
             cached = self._cached
             if cached is not None and not self._stale and not self._expired(cached):
                 return cached
             self._stale = False
-            self._cached = await self._fetch(client)
+            self._cached = await self._fetch(upstream)
             if cached is not None and cached.fingerprint != self._cached.fingerprint:
                 logger.info("upstream key changed: now %s", self._cached.fingerprint)
             return self._cached
@@ -71,20 +68,18 @@ class UpstreamKey:
     def _expired(self, cached: CachedKey) -> bool:
         return time.monotonic() - cached.fetched_at > self._max_age
 
-    async def _fetch(self, client: httpx.AsyncClient) -> CachedKey:
+    async def _fetch(self, upstream: Http1Pool) -> CachedKey:
         try:
-            async with client.stream("GET", self._url) as answer:
-                status = answer.status_code
-                body = await read_capped(answer, MAX_PEM_BYTES)
-        except httpx.TimeoutException:
+            answer = await upstream.request("GET", PATH_PUBLIC_KEY, [], b"", MAX_PEM_BYTES)
+        except UpstreamTimeoutError:
             raise HTTPProblem(504, "Upstream timed out") from None
-        except (httpx.HTTPError, AnswerTooLargeError) as error:
-            logger.warning("upstream key fetch failed: %s", type(error).__name__)
+        except UpstreamError as error:
+            logger.warning("upstream key fetch failed: %s", error)  # the cause's type name
             raise HTTPProblem(502, "Upstream key unavailable") from None
-        if status != 200:
-            logger.warning("upstream key fetch answered HTTP %d", status)
+        if answer.status != 200:
+            logger.warning("upstream key fetch answered HTTP %d", answer.status)
             raise HTTPProblem(502, "Upstream key unavailable")
-        return _checked(body)
+        return _checked(answer.body)
 
 
 def _checked(body: bytes) -> CachedKey:
