@@ -8,6 +8,8 @@ fresh browser context, so nothing is cached between loads.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +143,9 @@ def _wheel() -> dict[str, Any]:
     return {"wheel": wheels[-1].name, "wheel_bytes": wheels[-1].stat().st_size}
 
 
-async def measure_browser(stub_url: str, plan: dict[str, int]) -> dict[str, Any]:
+@contextlib.asynccontextmanager
+async def bench_pages(stub_url: str) -> AsyncIterator[tuple[str, str, Any]]:
+    """(the bench pages' origin, a router that allows it by CORS, Chromium)."""
     from tests.support.browser import StaticServer, chromium
 
     mounts = {"/pyodide/": BUILD, "/bench/": WEB}
@@ -150,15 +154,20 @@ async def measure_browser(stub_url: str, plan: dict[str, int]) -> dict[str, Any]
         router("--upstream", stub_url, "--cors-origin", static.url) as proc,
     ):
         async with chromium() as browser:
-            cold = await _cold_starts(browser, static.url, proc.url, plan["loads"])
-            if (REPO_ROOT / "web" / "demo.html").is_file():
-                cold.update(await _demo_page(browser, stub_url, plan["loads"]))
-            context, page, _ready, _size = await _load(
-                browser, f"{static.url}/bench/client.html?router={proc.url}"
-            )
-            try:
-                calls = await _per_call(page, plan)
-                payload = await _payload(page, plan["repeats"])
-            finally:
-                await context.close()
+            yield static.url, proc.url, browser
+
+
+async def measure_browser(stub_url: str, plan: dict[str, int]) -> dict[str, Any]:
+    async with bench_pages(stub_url) as (origin, router_url, browser):
+        cold = await _cold_starts(browser, origin, router_url, plan["loads"])
+        if (REPO_ROOT / "web" / "demo.html").is_file():
+            cold.update(await _demo_page(browser, stub_url, plan["loads"]))
+        context, page, _ready, _size = await _load(
+            browser, f"{origin}/bench/client.html?router={router_url}"
+        )
+        try:
+            calls = await _per_call(page, plan)
+            payload = await _payload(page, plan["repeats"])
+        finally:
+            await context.close()
     return {"per_call": calls, "cold_start": cold, "payload": payload, **_wheel()}

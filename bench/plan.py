@@ -4,11 +4,24 @@ from __future__ import annotations
 
 __all__ = ["SECTIONS", "plan_for"]
 
-SECTIONS = ("cpython", "transports", "router", "relay", "payload", "memory", "engine", "browser")
+SECTIONS = (
+    "cpython",
+    "clients",
+    "transports",
+    "openai",
+    "router",
+    "relay",
+    "payload",
+    "memory",
+    "engine",
+    "browser",
+)
 
 _FULL: dict[str, dict[str, int]] = {
     "cpython": {"rounds": 6, "ours": 100, "official": 20, "rsa": 60, "trips": 200},
+    "clients": {"rounds": 6, "calls": 100, "warm": 5},
     "transports": {"rounds": 6, "ours": 100, "trips": 200},
+    "openai": {"rounds": 6, "per_block": 50, "ours": 100, "trips": 200, "browser_per_block": 30},
     "router": {
         "rounds": 3,
         "per_level": 300,
@@ -25,7 +38,9 @@ _FULL: dict[str, dict[str, int]] = {
 }
 _QUICK: dict[str, dict[str, int]] = {
     "cpython": {"rounds": 2, "ours": 10, "official": 2, "rsa": 5, "trips": 20},
+    "clients": {"rounds": 2, "calls": 10, "warm": 2},
     "transports": {"rounds": 2, "ours": 10, "trips": 20},
+    "openai": {"rounds": 2, "per_block": 5, "ours": 10, "trips": 20, "browser_per_block": 3},
     "router": {
         "rounds": 1,
         "per_level": 40,

@@ -77,7 +77,37 @@ def _cpython(s: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _transports(s: dict[str, Any]) -> list[str]:
+def _clients(s: dict[str, Any]) -> list[str]:
+    names = (
+        ("async_one_loop", "SecureChatCompletion, one event loop"),
+        ("sync", "SyncSecureChatCompletion (its own loop thread)"),
+        ("many_loops", "SecureChatCompletion, asyncio.run() per call"),
+    )
+    ratio = {"sync": s["sync_over_async"], "many_loops": s["many_loops_over_async"]}
+    rows = [
+        [
+            label,
+            f"{_num(s[name]['per_call_ms'])} ms",
+            _num(s[name]["calls_per_s"]),
+            f"{_num(s[name]['client_cpu_per_call_ms'])} ms",
+            f"{_num(ratio[name]['median'], '×')}" if name in ratio else "1×",
+        ]
+        for name, label in names
+    ]
+    header = ["client", "per call", "calls/s", "client CPU/call", "÷ async on one loop"]
+    return [
+        "## CPython, the client's doors: sync, and one client across event loops",
+        "",
+        *_table(header, rows),
+        "Ratios are per round (same round, same machine state), median of the rounds; "
+        "asyncio.run() per call also pays one thread hop per call in the bench.",
+        "",
+    ]
+
+
+def _transports(
+    s: dict[str, Any], title: str = "Transport seam: httpx against leaner clients"
+) -> list[str]:
     rows = [
         [
             name,
@@ -90,7 +120,7 @@ def _transports(s: dict[str, Any]) -> list[str]:
         for name, t in s["transports"].items()
     ]
     return [
-        "## Transport seam: httpx against leaner clients",
+        f"## {title}",
         "",
         *_table(
             [
@@ -104,6 +134,53 @@ def _transports(s: dict[str, Any]) -> list[str]:
             rows,
         ),
     ]
+
+
+def _openai(s: dict[str, Any]) -> list[str]:
+    rows = []
+    cpython = s["cpython"]
+    rows.append(
+        [
+            "CPython",
+            f"{_num(cpython['create']['latency_median_ms'])} ms",
+            f"{_num(cpython['sdk']['latency_median_ms'])} ms",
+            f"{_num(cpython['sdk_raw']['latency_median_ms'])} ms",
+            f"{_num(cpython['sdk_parse_ms'])} ms",
+            _num(cpython["sdk_over_create"], "×"),
+        ]
+    )
+    chromium = s.get("chromium")
+    if chromium:
+        rows.append(
+            [
+                "Chromium (Pyodide)",
+                f"{_num(chromium['create_median_ms'])} ms",
+                f"{_num(chromium['sdk_median_ms'])} ms",
+                f"{_num(chromium['sdk_raw_median_ms'])} ms",
+                f"{_num(chromium['sdk_parse_ms'])} ms",
+                _num(chromium["sdk_over_create"], "×"),
+            ]
+        )
+    versions = ", ".join(f"{name} {v}" for name, v in cpython["versions"].items())
+    lines = [
+        "## The OpenAI SDK over AsyncSecureTransport (instant stub upstream)",
+        "",
+        *_table(
+            [
+                "runtime",
+                "create() median",
+                "SDK create() median",
+                "SDK, unparsed (with_raw_response)",
+                "SDK's own parse()",
+                "SDK ÷ create()",
+            ],
+            rows,
+        ),
+        f"CPython environment: {versions}.",
+        "",
+    ]
+    title = "Transport seam in the OpenAI-SDK environment: httpx against httpx2"
+    return [*lines, *_transports(cpython["seam"], title)]
 
 
 def _router(s: dict[str, Any]) -> list[str]:
@@ -243,7 +320,9 @@ def render_markdown(report: dict[str, Any]) -> str:
     ]
     parts = [
         ("cpython", _cpython),
+        ("clients", _clients),
         ("transports", _transports),
+        ("openai", _openai),
         ("router", _router),
         ("relay", _relay),
     ]

@@ -64,12 +64,24 @@ class Session:
         async with server_context(proc.url, proc.proc.pid, self.client_key) as target:
             return await measure_cpython(target, plan)
 
+    async def _section_clients(self, plan: dict[str, int]) -> dict[str, Any]:
+        from .clients import measure_clients
+
+        proc = self.stub_router()
+        return await measure_clients(proc.url, proc.proc.pid, plan)
+
     async def _section_transports(self, plan: dict[str, int]) -> dict[str, Any]:
         from .cpython import measure_transports, server_context
 
         proc = self.stub_router()
         async with server_context(proc.url, proc.proc.pid, self.client_key) as target:
             return await measure_transports(target, plan)
+
+    async def _section_openai(self, plan: dict[str, int]) -> dict[str, Any]:
+        from .openai_sdk import measure_openai
+
+        proc = self.stub_router()
+        return await measure_openai(proc.url, proc.proc.pid, self.stub_url, plan)
 
     async def _section_router(self, plan: dict[str, int]) -> dict[str, Any]:
         from .router_load import measure_router

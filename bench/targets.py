@@ -102,9 +102,33 @@ def judge(report: dict[str, Any]) -> list[dict[str, Any]]:
             False,
         ),
         _target(
+            "CPython SyncSecureChatCompletion per call ÷ async client on one loop",
+            _get(report, "clients", "sync_over_async", "median"),
+            1.1,
+            False,
+        ),
+        _target(
+            "CPython one client, asyncio.run() per call ÷ async client on one loop",
+            _get(report, "clients", "many_loops_over_async", "median"),
+            1.1,
+            False,
+        ),
+        _target(
             "Chromium nomyo_web (Pyodide) per call ÷ JavaScript floor",
             _get(report, "browser", "per_call", "pyodide_over_js_floor"),
             1.3,
+            False,
+        ),
+        _target(
+            "CPython OpenAI SDK per call ÷ SecureChatCompletion.create()",
+            _get(report, "openai", "cpython", "sdk_over_create"),
+            1.15,
+            False,
+        ),
+        _target(
+            "Chromium OpenAI SDK per call ÷ SecureChatCompletion.create()",
+            _get(report, "openai", "chromium", "sdk_over_create"),
+            1.15,
             False,
         ),
         _target(

@@ -7,6 +7,10 @@ own keep-alive pool and TLS verification left at the library's default:
 * ``AiohttpTransport``: one ``aiohttp.ClientSession``.
 * ``HttpcoreTransport``: one ``httpcore.AsyncConnectionPool`` (httpx's own
   engine, without httpx's request/response models on top).
+* ``Httpx2Transport``: one ``httpx2.AsyncClient`` (Pydantic's continuation of
+  httpx, which ``openai`` 3.x stands on), used exactly as ``HttpxTransport`` uses
+  httpx. It cannot be installed beside nomyo==0.2.9 (idna), so it is measured in
+  the OpenAI-SDK environment (bench/openai_child.py) and skipped elsewhere.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ from typing import Any
 
 from nomyo_web.transport import Request, Response, TransportError, TransportTimeout
 
-__all__ = ["TRANSPORTS", "AiohttpTransport", "HttpcoreTransport", "make_transport"]
+__all__ = [
+    "TRANSPORTS",
+    "AiohttpTransport",
+    "HttpcoreTransport",
+    "Httpx2Transport",
+    "make_transport",
+]
 
 
 class AiohttpTransport:
@@ -97,13 +107,51 @@ class HttpcoreTransport:
         await self._pool.aclose()
 
 
+class Httpx2Transport:
+    """``AsyncTransport`` over one ``httpx2.AsyncClient``, as ``HttpxTransport`` over httpx."""
+
+    def __init__(self) -> None:
+        import httpx2
+
+        self._httpx2 = httpx2
+        self._client = httpx2.AsyncClient(
+            follow_redirects=False,
+            limits=httpx2.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+
+    async def handle_async_request(self, request: Request) -> Response:
+        httpx2 = self._httpx2
+        try:
+            answer = await self._client.request(
+                request.method,
+                request.url,
+                headers=dict(request.headers),
+                content=request.content,
+                timeout=httpx2.Timeout(request.timeout),
+            )
+        except httpx2.TimeoutException as exc:
+            raise TransportTimeout(f"request timed out after {request.timeout} s") from exc
+        except (httpx2.TransportError, httpx2.StreamError) as exc:
+            raise TransportError(f"{type(exc).__name__}: connection failed") from exc
+        headers = {name.lower(): value for name, value in answer.headers.items()}
+        return Response(answer.status_code, headers, answer.content)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
 def _httpx() -> Any:
     from nomyo_web.transport.httpx_ import HttpxTransport
 
     return HttpxTransport()
 
 
-TRANSPORTS = {"httpx": _httpx, "aiohttp": AiohttpTransport, "httpcore": HttpcoreTransport}
+TRANSPORTS = {
+    "httpx": _httpx,
+    "httpx2": Httpx2Transport,
+    "aiohttp": AiohttpTransport,
+    "httpcore": HttpcoreTransport,
+}
 
 
 def make_transport(name: str) -> Any:

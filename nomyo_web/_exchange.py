@@ -23,7 +23,6 @@ from typing import Any
 from .crypto import CryptoBackend, OpenError, PrivateKeyHandle, PublicKeyHandle
 from .errors import SecurityError
 from .protocol import (
-    ENVELOPE_ALGORITHM,
     ENVELOPE_CONTENT_TYPE,
     HEADER_PAYLOAD_ID,
     HEADER_PUBLIC_KEY,
@@ -33,9 +32,13 @@ from .protocol import (
     EnvelopeFormatError,
     ParsedEnvelope,
     ResponseAuth,
+    SecurityTier,
+    annotate_opened,
     build_envelope,
     encode_public_key_header,
+    is_bound_to,
     parse_envelope,
+    wipe,
 )
 from .transport import AsyncTransport, Request, Response
 from .transport.retry import send_with_retries
@@ -47,7 +50,6 @@ __all__ = [
     "bind_completion",
     "exchange",
     "open_response",
-    "wipe",
 ]
 
 REJECTED = "the server's response failed verification and was discarded"
@@ -59,17 +61,24 @@ UNAUTHENTICATED = (
 
 @dataclass(frozen=True, slots=True)
 class CallOptions:
+    """The options of one call, checked: they reach every request it makes.
+
+    Attributes:
+        base_url: the server, without a trailing slash (``https://`` unless allowed).
+        api_key: sent as ``Authorization: Bearer``; None sends none.
+        security_tier: sent as ``X-Security-Tier``; None lets the server choose.
+        timeout: seconds per attempt (None: no limit), for the key fetch too.
+        max_retries: retries after the first attempt, for the key fetch too.
+        response_auth: ``"auto"`` accepts an answer without ``response_mac``,
+            ``"required"`` refuses it; a present one is always verified.
+    """
+
     base_url: str
     api_key: str | None
-    security_tier: str | None
+    security_tier: SecurityTier | None
     timeout: float | None
     max_retries: int
     response_auth: ResponseAuth = "auto"
-
-
-def wipe(buffer: bytearray) -> None:
-    """Overwrite a buffer we own (Python cannot zero str or bytes)."""
-    buffer[:] = bytes(len(buffer))
 
 
 def _headers(private_key: PrivateKeyHandle, payload_id: str, opts: CallOptions) -> dict[str, str]:
@@ -88,7 +97,7 @@ def _headers(private_key: PrivateKeyHandle, payload_id: str, opts: CallOptions) 
 async def exchange(
     crypto: CryptoBackend,
     transport: AsyncTransport,
-    plaintext: bytearray,
+    plaintext: bytes | bytearray,
     server_key: PublicKeyHandle,
     private_key: PrivateKeyHandle,
     opts: CallOptions,
@@ -194,17 +203,9 @@ def bind_completion(
         completion = None
     finally:
         wipe(plaintext)
-    metadata = completion.get("_metadata") if isinstance(completion, dict) else None
-    if not isinstance(completion, dict) or not isinstance(metadata, dict):
-        logger.debug("response rejected: not a chat completion with _metadata")
+    if not is_bound_to(completion, payload_id):
+        logger.debug("response rejected: not a chat completion bound to this request")
         raise SecurityError(REJECTED)
-    if metadata.get("payload_id") != payload_id:
-        logger.debug("response rejected: bound to another request")
-        raise SecurityError(REJECTED)
-    metadata.update(
-        payload_id=payload_id,
-        processed_at=processed_at,
-        is_encrypted=True,
-        encryption_algorithm=ENVELOPE_ALGORITHM,
-    )
-    return completion
+    result: dict[str, Any] = completion
+    annotate_opened(result, payload_id, processed_at)
+    return result

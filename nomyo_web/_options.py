@@ -1,5 +1,5 @@
 """Checking the client's options: base URL, API key, tier, timeout, retries,
-response authentication.
+response authentication, the key directory.
 
 A value that could not travel in an HTTP request line or header (control
 characters, CR/LF, NUL, spaces, and for the API key anything beyond visible
@@ -9,10 +9,11 @@ Messages never repeat the API key, and the errors have no cause or context.
 
 from __future__ import annotations
 
+import enum
 import math
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 from urllib.parse import SplitResult, urlsplit
 
 from .errors import InvalidParameterError, SecurityError
@@ -20,6 +21,7 @@ from .protocol import (
     RESPONSE_AUTH_MODES,
     SECURITY_TIERS,
     ResponseAuth,
+    SecurityTier,
     is_response_auth,
     is_security_tier,
 )
@@ -28,6 +30,26 @@ DEFAULT_BASE_URL = "https://api.nomyo.ai"
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_KEY_ROTATION_INTERVAL = 3600.0
+
+
+class NotGiven(enum.Enum):
+    """The type of ``NOT_GIVEN``: a per-call option left out (the client's own applies)."""
+
+    NOT_GIVEN = "NOT_GIVEN"
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven.NOT_GIVEN
+"""Stands for "not given" where None means something (``timeout=None``: no limit)."""
+
+KEY_DIR_REFUSED = (
+    "key_dir is not supported: nomyo_web keeps its key pair in memory only and never "
+    "writes it to disk, by design. Leave key_dir out (or None): each client generates its "
+    "own RSA-4096 pair in memory and rotates it (key_rotation_interval). To trust only a "
+    "known server, pin its key with server_key_fingerprint=..."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,14 +106,23 @@ def _check_host(host: str) -> None:
         raise InvalidParameterError("base_url's host is not a valid domain name") from None
 
 
-def check_tier(value: Any) -> str | None:
+def check_tier(value: Any) -> SecurityTier | None:
     if value is None:
         return None
     if not is_security_tier(value):
+        shown = repr(value) if isinstance(value, str) else f"a {type(value).__name__}"
+        # nomyo's wording, so programs that print it print the same.
         raise InvalidParameterError(
-            f"security_tier must be one of {', '.join(SECURITY_TIERS)} (or None)"
+            f"Invalid security_tier: {shown[:40]}. Must be one of: {', '.join(SECURITY_TIERS)}"
         )
-    return str(value)
+    return value
+
+
+def check_key_dir(value: Any) -> Literal[None]:
+    """None only: keys never touch the disk (InvalidParameterError saying so otherwise)."""
+    if value is not None:
+        raise InvalidParameterError(KEY_DIR_REFUSED)
+    return None
 
 
 def check_response_auth(value: Any) -> ResponseAuth:

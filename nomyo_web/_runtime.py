@@ -6,10 +6,17 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .crypto import CryptoBackend
     from .transport import AsyncTransport
 
 IS_PYODIDE = sys.platform == "emscripten"
+
+
+def can_start_threads() -> bool:
+    """Whether the client may run an event loop of its own in a thread (not in Pyodide)."""
+    return not IS_PYODIDE
 
 
 def default_crypto() -> CryptoBackend:
@@ -23,12 +30,17 @@ def default_crypto() -> CryptoBackend:
     return PycaBackend()
 
 
-def default_transport() -> AsyncTransport:
-    """``fetch`` under Pyodide, one reused ``httpx.AsyncClient`` elsewhere."""
+def default_transport_factory() -> Callable[[], AsyncTransport]:
+    """What makes one event loop's transport: ``fetch`` under Pyodide, else ``httpx``.
+
+    On CPython the TLS set-up (the CA bundle, ``SSL_CERT_FILE``) is done here,
+    once, so a bad bundle fails at construction and every loop's
+    ``httpx.AsyncClient`` shares one ``ssl.SSLContext``.
+    """
     if IS_PYODIDE:
         from .transport.fetch import FetchTransport
 
-        return FetchTransport()
-    from .transport.httpx_ import HttpxTransport
+        return FetchTransport
+    from .transport.httpx_ import httpx_transport_factory
 
-    return HttpxTransport()
+    return httpx_transport_factory()

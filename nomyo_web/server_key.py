@@ -1,10 +1,13 @@
 """The server's public key: fetched once per base URL, shared, pinned, checked.
 
 The official client fetches the key before every call; we fetch it once and
-cache it. Concurrent first calls share one fetch, and a caller that is
-cancelled does not cancel the fetch for the others. A failed fetch is not
-cached. With a pin (``server_key_fingerprint``, the SHA-256 hex of the key's
-SubjectPublicKeyInfo DER) any other key is refused.
+cache it. The key itself belongs to no event loop, so every loop and thread
+uses the cached one. Each call brings its own fetch (built from that call's
+options: timeout, retries); concurrent first calls in one loop with the same
+fetch settings share one fetch, and a caller that is cancelled does not cancel
+it for the others. A failed fetch is not cached. With a pin
+(``server_key_fingerprint``, the SHA-256 hex of the key's SubjectPublicKeyInfo
+DER) any other key is refused.
 
 When a cached key is replaced by a different one (the server stopped opening
 what was sealed for it), the change is logged at WARNING with the base URL and
@@ -16,13 +19,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Hashable
 
+from ._tasks import cancel_from_any_thread
 from .crypto import CryptoBackend, KeyFormatError, PublicKeyHandle
 from .errors import InvalidParameterError, SecurityError
 from .protocol import MAX_PUBLIC_KEY_BYTES
 
-__all__ = ["ServerKeyCache", "normalise_fingerprint"]
+__all__ = ["FetchPem", "ServerKeyCache", "normalise_fingerprint"]
+
+FetchPem = Callable[[], Awaitable[bytes]]
+"""Fetches the server's key once (``GET /pki/public_key``); raises the typed errors."""
 
 SHORT_FINGERPRINT = 16
 """Hex digits of a fingerprint shown in the key-change warning (public values)."""
@@ -32,6 +40,8 @@ def normalise_fingerprint(value: str | None) -> str | None:
     """Lower-case hex without separators; raises InvalidParameterError if not 64 hex digits."""
     if value is None:
         return None
+    if not isinstance(value, str):
+        raise InvalidParameterError("server_key_fingerprint must be a string of 64 hex digits")
     text = value.strip().lower().replace(":", "")
     if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
         raise InvalidParameterError(
@@ -41,54 +51,60 @@ def normalise_fingerprint(value: str | None) -> str | None:
 
 
 class ServerKeyCache:
-    """One server's key; ``fetch_pem`` does the HTTP (it raises the typed errors)."""
+    """One server's key, cached across calls, loops and threads."""
 
     def __init__(
         self,
         crypto: CryptoBackend,
-        fetch_pem: Callable[[], Awaitable[bytes]],
         fingerprint: str | None,
         base_url: str = "",
         logger: logging.Logger | None = None,
     ) -> None:
         self._crypto = crypto
-        self._fetch_pem = fetch_pem
         self._pin = fingerprint
         self._base_url = base_url
         self._logger = logger or logging.getLogger("nomyo_web")
         self._key: PublicKeyHandle | None = None
         self._replaced: PublicKeyHandle | None = None
-        self._pending: asyncio.Task[PublicKeyHandle] | None = None
+        self._pending: dict[Hashable, asyncio.Task[PublicKeyHandle]] = {}
+        self._lock = threading.Lock()
 
     @property
     def cached(self) -> PublicKeyHandle | None:
         return self._key
 
-    async def get(self) -> PublicKeyHandle:
-        """The cached key, or one shared fetch of it."""
-        if self._key is not None:
-            return self._key
-        task = self._pending
-        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
-            task = asyncio.get_running_loop().create_task(self._load(), name="nomyo_web-server-key")
-            self._pending = task
+    async def get(self, fetch_pem: FetchPem, share: Hashable = None) -> PublicKeyHandle:
+        """The cached key, or a fetch of it (shared with calls of equal ``share`` in this loop)."""
+        key = self._key
+        if key is not None:
+            return key
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            task = self._pending.get(share)
+            if task is None or task.done() or task.get_loop() is not loop:
+                task = loop.create_task(self._load(fetch_pem), name="nomyo_web-server-key")
+                self._pending[share] = task
+                task.add_done_callback(lambda done: self._forget_pending(share, done))
         return await asyncio.shield(task)
 
-    async def refresh(self, stale: PublicKeyHandle) -> PublicKeyHandle:
+    async def refresh(
+        self, stale: PublicKeyHandle, fetch_pem: FetchPem, share: Hashable = None
+    ) -> PublicKeyHandle:
         """Drop ``stale`` (the server no longer accepts it) and fetch the key again."""
         if self._key is stale:
             self._key = None
             self._replaced = stale
-        return await self.get()
+        return await self.get(fetch_pem, share)
 
-    async def _load(self) -> PublicKeyHandle:
-        try:
-            body = await self._fetch_pem()
-            key = await self._import(body)
-            self._key = key
-            return key
-        finally:
-            self._pending = None
+    def _forget_pending(self, share: Hashable, done: asyncio.Task[PublicKeyHandle]) -> None:
+        with self._lock:
+            if self._pending.get(share) is done:
+                del self._pending[share]
+
+    async def _load(self, fetch_pem: FetchPem) -> PublicKeyHandle:
+        key = await self._import(await fetch_pem())
+        self._key = key
+        return key
 
     async def _import(self, body: bytes) -> PublicKeyHandle:
         if len(body) > MAX_PUBLIC_KEY_BYTES:
@@ -119,9 +135,12 @@ class ServerKeyCache:
         )
 
     def forget(self) -> None:
-        if self._pending is not None and not self._pending.done():
-            self._pending.cancel()
-        self._pending = None
+        """Cancel fetches in flight and drop the key."""
+        with self._lock:
+            pending = list(self._pending.values())
+            self._pending.clear()
+        for task in pending:
+            cancel_from_any_thread(task)
         if self._key is not None:
             self._key.native = None
         self._key = None

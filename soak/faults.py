@@ -156,10 +156,10 @@ async def _client_key_rotation(stub: StubProcess, key_file: Path, requests: int)
 
         async def rotate(done: int) -> None:
             if done % max(1, requests // 4) == 0:
-                await client._keys.rotate()
+                await client._core.keys.rotate()
 
         result = await run_load(client, requests, 32, None, rotate)
-        result.update(rotations=client._keys.rotations)
+        result.update(rotations=client._core.keys.rotations)
         assert await one_request(client, -1) is None
         await client.aclose()
     return result

@@ -14,9 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.support.router import checkout_environment
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-ALWAYS = {"cpython", "transports", "router", "relay", "payload", "memory"}
-OPTIONAL = {"engine", "browser"}  # need the model / Chromium and build/pyodide
+ALWAYS = {"cpython", "clients", "transports", "router", "relay", "payload", "memory"}
+# Need the model / Chromium and build/pyodide / the OpenAI-SDK environment (pip, registry).
+OPTIONAL = {"engine", "browser", "openai"}
 
 
 def _figures(value: Any, path: str = "") -> list[tuple[str, float]]:
@@ -35,6 +38,7 @@ def test_quick_run_writes_a_well_formed_report(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--out-dir", str(tmp_path)],
         cwd=REPO_ROOT,
+        env=checkout_environment(),
         capture_output=True,
         text=True,
         timeout=600,

@@ -1,5 +1,6 @@
-"""Every example in examples/ runs as written, each in its own Python process,
-against a real router process in front of the deterministic stub upstream.
+"""Every example in examples/ (and examples/sync/, the blocking client's) runs as written,
+each in its own Python process, against a real router process in front of the
+deterministic stub upstream.
 
 The examples default to ``https://`` and refuse plain HTTP, so the router serves
 TLS with a certificate from a test-only certificate authority made here; the
@@ -137,7 +138,7 @@ class Run:
 
 
 def run_example(name: str, tls: Tls, **env: str) -> Run:
-    """``python examples/NAME`` in a clean environment plus ``env``; 60 s at most."""
+    """``python examples/NAME`` (``sync/NAME`` too) in a clean environment plus ``env``."""
     child_env = {
         k: v
         for k, v in os.environ.items()
@@ -178,12 +179,29 @@ EXPECTED_STDOUT = {
     "06_error_handling.py": "Hello!\n",
     "07_resource_management.py": "Hello!\nHello again!\n",
     "08_acreate.py": "Hello!\n",
+    "10_any_event_loop.py": "Hello!\nHello again!\n",
+    # The blocking client's, in examples/sync/ (08_acreate is async by nature).
+    "sync/01_simple_chat.py": "Hello! How are you today?\n",
+    "sync/02_system_message.py": "What is the capital of France?\n",
+    "sync/03_api_key.py": "Hello!\nHello again!\n",
+    "sync/04_security_tiers.py": (
+        "standard: General query\n"
+        "high: Summarise this contract clause...\n"
+        "maximum: Patient record summary...\n"
+    ),
+    "sync/05_tools.py": (
+        'Tool called: get_weather\nArguments: {"location": "What\'s the weather in Paris?"}\n'
+    ),
+    "sync/06_error_handling.py": "Hello!\n",
+    "sync/07_resource_management.py": "Hello!\nHello again!\n",
 }
+LOCAL_DEVELOPMENT = ["09_local_development.py", "sync/09_local_development.py"]
+CALLS = {"04_security_tiers": 3, "07_resource_management": 2, "10_any_event_loop": 2}
 
 
 def test_every_example_is_run_here() -> None:
-    on_disk = {path.name for path in EXAMPLES.glob("*.py")}
-    assert on_disk == {*EXPECTED_STDOUT, "09_local_development.py"}
+    on_disk = {str(path.relative_to(EXAMPLES)) for path in EXAMPLES.rglob("*.py")}
+    assert on_disk == {*EXPECTED_STDOUT, *LOCAL_DEVELOPMENT}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_STDOUT))
@@ -193,7 +211,7 @@ def test_example_runs_as_written_over_tls(
     result = run_over_tls(name, tls, tls_router)
     assert (result.code, result.stderr) == (0, ""), result.stderr
     assert result.stdout == EXPECTED_STDOUT[name]
-    calls = {"04_security_tiers.py": 3, "07_resource_management.py": 2}.get(name, 1)
+    calls = CALLS.get(Path(name).stem, 1) if name != "sync/03_api_key.py" else 2
     assert stub_upstream.calls == calls
 
 
@@ -216,21 +234,28 @@ def test_tiers_are_headers_never_payload(
         assert "security_tier" not in json.dumps(sent)
 
 
-def test_the_override_key_is_what_authenticates(tls: Tls, stub_upstream: StubUpstream) -> None:
+@pytest.mark.parametrize("where", ["", "sync/"])
+def test_the_override_key_is_what_authenticates(
+    where: str, tls: Tls, stub_upstream: StubUpstream
+) -> None:
     # A router that accepts only the override key: the constructor's key is refused,
     # so the example succeeds only if the per-request key is the one that was sent.
     flags = ["--upstream", stub_upstream.url, "--tls-cert", str(tls.cert), "--tls-key"]
     with start_router(*flags, str(tls.key), "--api-key", OVERRIDE_KEY) as only_override:
-        result = run_over_tls("03_api_key.py", tls, only_override, NOMYO_API_KEY="not-a-key")
-        refused = run_over_tls("06_error_handling.py", tls, only_override, NOMYO_API_KEY="nope")
-    assert (result.code, result.stdout, result.stderr) == (0, "Hello!\n", "")
+        name = f"{where}03_api_key.py"
+        result = run_over_tls(name, tls, only_override, NOMYO_API_KEY="not-a-key")
+        refused = run_over_tls(
+            f"{where}06_error_handling.py", tls, only_override, NOMYO_API_KEY="nope"
+        )
+    assert (result.code, result.stdout, result.stderr) == (0, EXPECTED_STDOUT[name], "")
     assert refused.code == 0 and refused.stdout == ""
     assert refused.stderr.startswith("Bad API key: ") and "nope" not in refused.stderr
 
 
-def test_error_handling_takes_the_network_branch(tls: Tls) -> None:
+@pytest.mark.parametrize("name", ["06_error_handling.py", "sync/06_error_handling.py"])
+def test_error_handling_takes_the_network_branch(name: str, tls: Tls) -> None:
     url = f"https://127.0.0.1:{refused_port()}"
-    result = run_example("06_error_handling.py", tls, NOMYO_BASE_URL=url)
+    result = run_example(name, tls, NOMYO_BASE_URL=url)
     assert (result.code, result.stdout) == (0, "")
     assert result.stderr.startswith("Network error (retries exhausted): "), result.stderr
 
@@ -245,11 +270,12 @@ def test_the_certificate_is_really_checked(
     assert "APIConnectionError" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("name", LOCAL_DEVELOPMENT)
 def test_local_development_over_http_warns_once(
-    tls: Tls, router_process: RouterProcess, stub_upstream: StubUpstream
+    name: str, tls: Tls, router_process: RouterProcess, stub_upstream: StubUpstream
 ) -> None:
     assert router_process.url.startswith("http://")
-    result = run_example("09_local_development.py", tls, NOMYO_BASE_URL=router_process.url)
+    result = run_example(name, tls, NOMYO_BASE_URL=router_process.url)
     assert (result.code, result.stdout) == (0, "Hello!\n"), result.stderr
     assert result.stderr.count("Warning: ") == 1, result.stderr
     assert "allow_http=True" in result.stderr and "plain HTTP" in result.stderr

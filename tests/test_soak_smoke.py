@@ -11,6 +11,7 @@ from typing import Any
 from soak.atheris_inputs import TARGETS as COVERAGE_TARGETS
 from soak.atheris_run import atheris_missing
 from tests.support.refusals import KINDS
+from tests.support.router import checkout_environment
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -20,6 +21,7 @@ def quick_soak(out: Path, *args: str) -> dict[str, Any]:
     run = subprocess.run(
         [sys.executable, "-m", "soak", "--quick", *args, "--out", str(out)],
         cwd=REPO,
+        env=checkout_environment(),
         capture_output=True,
         text=True,
         timeout=600,

@@ -7,11 +7,16 @@ Steps (each skipped when its output is current):
 1. ``npm ci`` in web/ when web/node_modules does not hold the pinned ``pyodide``.
 2. Our wheel, ``dist/nomyo_web-<version>-py3-none-any.whl`` (``pip wheel --no-deps .``),
    rebuilt only when a source file changed (hatchling builds are reproducible).
-3. The micropip wheel from PyPI (``pip download``), cached in build/cache/.
-4. build/pyodide/ = the Pyodide core files + both wheels + a rewritten
+3. The micropip wheel and the OpenAI SDK's wheels from PyPI (``pip download``,
+   each at a pinned version and checked against its pinned sha256), cached in
+   build/cache/: ``openai`` and what it needs inside Pyodide, with PyPI's
+   ``pyemscripten_2026_0_wasm32`` builds of ``pydantic-core`` and ``jiter``.
+4. build/pyodide/ = the Pyodide core files + the wheels + a rewritten
    ``pyodide-lock.json`` holding exactly the packages that are present locally,
    with their real sha256, so ``await micropip.install("nomyo-web")`` works by
    name with integrity checks on, and no entry can send a loader to a CDN.
+   ``micropip.install("nomyo-web")`` pulls nothing else; ``micropip.install("openai")``
+   pulls the SDK's set (the lock's ``depends``), all from the same folder.
 
 Load it with ``loadPyodide({indexURL: "/pyodide/", packageBaseUrl: "/pyodide/"})``:
 without ``packageBaseUrl`` Pyodide keeps a CDN as the fallback for missing files.
@@ -29,6 +34,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
@@ -39,7 +45,69 @@ OUT = BUILD / "pyodide"
 CORE = WEB / "node_modules" / "pyodide"
 
 PYODIDE_VERSION = "314.0.8"
+PYODIDE_PLATFORM = "pyemscripten_2026_0_wasm32"
 MICROPIP = ("micropip", "0.11.1")
+
+
+class PinnedWheel(NamedTuple):
+    """A PyPI wheel at an exact version and hash; ``depends``: its requirements inside Pyodide."""
+
+    version: str
+    sha256: str
+    depends: tuple[str, ...] = ()
+
+
+# The OpenAI SDK inside Pyodide 314 (Python 3.14, emscripten): ``Requires-Dist`` of each
+# wheel evaluated for that platform (tests/pyodide/test_openai_wheels.py checks this table
+# against the wheels' own metadata). httpx2 needs httpx2-jsfetch there, not httpcore2.
+OPENAI_WHEELS = {
+    "openai": PinnedWheel(
+        "3.63.0",
+        "51dbe5be02a11eb18b8ac35f2e89bdfbed42b40516f371648197bf7c4e721625",
+        ("anyio", "httpx2", "jiter", "pydantic", "sniffio", "typing-extensions"),
+    ),
+    "httpx2": PinnedWheel(
+        "2.17.0",
+        "4345a932391496a082b65929f72260dbc9ce5cd2d21bcb28d00f0569935a6eb1",
+        ("httpx2-jsfetch", "idna"),
+    ),
+    "httpx2-jsfetch": PinnedWheel(
+        "1.0", "cb916b707601e69a07721aabc8f3f6659be3a6893bc1ff5c6f9e02241df2da32"
+    ),
+    "pydantic": PinnedWheel(
+        "2.14.4",
+        "653a2ad9f6d8858529c77c72717d0ea991d6c6837fe683246b2f4b2bbfc3fadc",
+        ("annotated-types", "pydantic-core", "typing-extensions", "typing-inspection"),
+    ),
+    "pydantic-core": PinnedWheel(
+        "2.50.5",
+        "b2910ec0fa5aeb9bef70156f2b79f4783978fdcfaa7b2f1b5d1814458d2e79a1",
+        ("typing-extensions",),
+    ),
+    "jiter": PinnedWheel(
+        "0.19.0", "707b8194222a343c4a5e1574df95f5ade03e3f1cbdba77d8c89c6af0f40d92cd"
+    ),
+    "anyio": PinnedWheel(
+        "4.16.0",
+        "c66ae634e0b8228396b801741beb3294326d4b6102f7bba4041c0dfb58c29026",
+        ("idna", "typing-extensions"),
+    ),
+    "sniffio": PinnedWheel(
+        "1.3.1", "2f6da418d1f1e0fddd844478f41680e794e6051915791a034ff65e5f100525a2"
+    ),
+    "idna": PinnedWheel("3.21", "387ab0bbea1ee7a196ea5b24eb007bad0242cc3127fe96713939942bc9e720d7"),
+    "typing-extensions": PinnedWheel(
+        "4.16.0", "481caa481374e813c1b176ada14e97f1f67a4539ce9cfeb3f350d78d6370c2e8"
+    ),
+    "annotated-types": PinnedWheel(
+        "0.8.0", "f072f4d804ea359e4eaf198b1af7a8b0943881a87f31bb764f8bf219bb9419e0"
+    ),
+    "typing-inspection": PinnedWheel(
+        "0.4.5",
+        "bc210535442b39e1bf2805e0c7a17dfd6a4ace760c84c7f7d16245d23a6b1c39",
+        ("typing-extensions",),
+    ),
+}
 CORE_FILES = (
     "pyodide.mjs",
     "pyodide.js",
@@ -108,20 +176,25 @@ def ensure_our_wheel(force: bool) -> Path:
     return wheel
 
 
-def ensure_pypi_wheel(name: str, version: str) -> Path:
-    found = sorted(CACHE.glob(f"{name}-{version}-*.whl"))
-    if found:
-        return found[0]
-    log(f"pip download {name}=={version}")
-    CACHE.mkdir(parents=True, exist_ok=True)
-    command = [
-        *(sys.executable, "-m", "pip", "download", "--no-deps", "-q", "--only-binary=:all:"),
-        *("--python-version", "3.14", "-d", str(CACHE), f"{name}=={version}"),
-    ]
-    subprocess.run(command, check=True)
-    found = sorted(CACHE.glob(f"{name}-{version}-*.whl"))
+def ensure_pypi_wheel(name: str, version: str, sha256: str | None = None) -> Path:
+    """A wheel for Pyodide's platform (or a pure one): from PyPI once, then from the cache."""
+    pattern = f"{name.replace('-', '_')}-{version}-*.whl"
+    found = sorted(CACHE.glob(pattern))
+    if not found:
+        log(f"pip download {name}=={version}")
+        CACHE.mkdir(parents=True, exist_ok=True)
+        command = [
+            *(sys.executable, "-m", "pip", "download", "--no-deps", "-q", "--only-binary=:all:"),
+            *("--platform", PYODIDE_PLATFORM, "--platform", "any", "--implementation", "cp"),
+            *("--python-version", "3.14", "-d", str(CACHE), f"{name}=={version}"),
+        ]
+        subprocess.run(command, check=True)
+        found = sorted(CACHE.glob(pattern))
     if not found:
         raise SystemExit(f"build: pip download gave no wheel for {name}=={version}")
+    if sha256 is not None and sha256_of(found[0]) != sha256:
+        found[0].unlink()
+        raise SystemExit(f"build: {found[0].name} does not have its pinned sha256; removed it")
     return found[0]
 
 
@@ -183,12 +256,14 @@ def build(force: bool = False) -> dict[str, object]:
     ensure_node_modules()
     ours = ensure_our_wheel(force)
     micropip = ensure_pypi_wheel(*MICROPIP)
-    out = assemble(
-        {
-            "micropip": (micropip, MICROPIP[1], []),
-            "nomyo-web": (ours, package_version(), []),
-        }
-    )
+    wheels = {
+        "micropip": (micropip, MICROPIP[1], []),
+        "nomyo-web": (ours, package_version(), []),
+    }
+    for name, pin in OPENAI_WHEELS.items():
+        wheel = ensure_pypi_wheel(name, pin.version, pin.sha256)
+        wheels[name] = (wheel, pin.version, list(pin.depends))
+    out = assemble(wheels)
     return {"pyodide": str(out), "wheel": str(ours), "wheel_bytes": ours.stat().st_size}
 
 

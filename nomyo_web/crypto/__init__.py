@@ -90,7 +90,7 @@ class CryptoBackend(Protocol):
         ...
 
     async def load_public_key(self, pem: str) -> PublicKeyHandle:
-        """Import and check an RSA public key (2048..8192 bits); raises KeyFormatError."""
+        """Import and check an RSA public key (MIN..MAX_RSA_BITS); raises KeyFormatError."""
         ...
 
     async def seal(

@@ -26,6 +26,7 @@ from ..protocol import (
     SealedMessage,
     response_mac_chunks,
     response_mac_info,
+    wipe,
 )
 from . import (
     KeyFormatError,
@@ -53,10 +54,6 @@ def _public_handle(key: rsa.RSAPublicKey) -> PublicKeyHandle:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return PublicKeyHandle(pem.decode("ascii"), key.key_size, spki_fingerprint(der), key)
-
-
-def _wipe(buffer: bytearray) -> None:
-    buffer[:] = bytes(len(buffer))
 
 
 def _decrypt_payload(aes_key: bytearray, sealed: SealedMessage) -> bytearray:
@@ -134,7 +131,7 @@ class PycaBackend:
 
     def seal_sync(self, plaintext: bytes | bytearray, public_key: PublicKeyHandle) -> SealedMessage:
         sealed, aes_key = self.seal_request_sync(plaintext, public_key)
-        _wipe(aes_key)
+        wipe(aes_key)
         return sealed
 
     def seal_request_sync(
@@ -150,14 +147,14 @@ class PycaBackend:
             sealed = AESGCM(bytes(aes_key)).encrypt(nonce, bytes(plaintext), None)
             encrypted_key = native.encrypt(bytes(aes_key), _oaep())
         except BaseException:
-            _wipe(aes_key)
+            wipe(aes_key)
             raise
         message = SealedMessage(sealed[:-TAG_BYTES], nonce, sealed[-TAG_BYTES:], encrypted_key)
         return message, aes_key
 
     def open_sync(self, sealed: SealedMessage, private_key: PrivateKeyHandle) -> bytearray:
         plaintext, aes_key = self.open_request_sync(sealed, private_key)
-        _wipe(aes_key)
+        wipe(aes_key)
         return plaintext
 
     def open_request_sync(
@@ -177,7 +174,7 @@ class PycaBackend:
         try:
             plaintext = _decrypt_payload(aes_key, sealed)
         except BaseException:
-            _wipe(aes_key)
+            wipe(aes_key)
             raise
         return plaintext, aes_key
 

@@ -4,6 +4,8 @@ Both the client and the router build and read envelopes with this package, so
 the wire format is written once.
 """
 
+from .buffers import wipe
+from .codes import DECRYPTION_FAILED, error_code, is_decryption_failure
 from .envelope import (
     AES_KEY_BYTES,
     ENVELOPE_ALGORITHM,
@@ -37,6 +39,7 @@ from .limits import (
     MAX_PLAINTEXT_BYTES,
     MAX_PUBLIC_KEY_BYTES,
 )
+from .metadata import annotate_opened, is_bound_to, response_metadata
 from .response_mac import (
     RESPONSE_AUTH_LABEL,
     RESPONSE_AUTH_MODES,
@@ -48,6 +51,7 @@ from .response_mac import (
     response_mac_info,
     response_mac_input,
 )
+from .retry_after import MAX_RETRY_AFTER, parse_retry_after
 from .rsa_key import (
     PublicKeyError,
     RsaPublicNumbers,
@@ -55,10 +59,11 @@ from .rsa_key import (
     read_rsa_spki,
     rsa_public_key_problem,
 )
-from .tiers import SECURITY_TIERS, is_security_tier
+from .tiers import SECURITY_TIERS, SecurityTier, is_security_tier
 
 __all__ = [
     "AES_KEY_BYTES",
+    "DECRYPTION_FAILED",
     "ENVELOPE_ALGORITHM",
     "ENVELOPE_CONTENT_TYPE",
     "HEADER_PAYLOAD_ID",
@@ -70,6 +75,7 @@ __all__ = [
     "MAX_ERROR_BODY_BYTES",
     "MAX_PLAINTEXT_BYTES",
     "MAX_PUBLIC_KEY_BYTES",
+    "MAX_RETRY_AFTER",
     "MAX_RSA_BITS",
     "MIN_RSA_BITS",
     "NONCE_BYTES",
@@ -89,16 +95,24 @@ __all__ = [
     "ResponseAuth",
     "RsaPublicNumbers",
     "SealedMessage",
+    "SecurityTier",
+    "annotate_opened",
     "build_envelope",
     "check_rsa_spki",
     "decode_public_key_header",
     "encode_public_key_header",
+    "error_code",
+    "is_bound_to",
+    "is_decryption_failure",
     "is_response_auth",
     "is_security_tier",
     "parse_envelope",
+    "parse_retry_after",
     "read_rsa_spki",
     "response_mac_chunks",
     "response_mac_info",
     "response_mac_input",
+    "response_metadata",
     "rsa_public_key_problem",
+    "wipe",
 ]

@@ -8,12 +8,17 @@ httpx's own timeouts bound each step (connect, each read, each write), so a
 server that drips its body a byte at a time would never trip them: one
 deadline (``asyncio.timeout``) covers the whole attempt, body included. The
 body is streamed and counted, so an answer past its limit is never read whole.
+
+An ``httpx.AsyncClient`` belongs to the event loop its connections were made
+in, so the client keeps one transport per loop (``per_loop``);
+``httpx_transport_factory`` builds the TLS context once for all of them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -28,7 +33,35 @@ from . import (
     body_limit,
 )
 
-__all__ = ["HttpxTransport"]
+__all__ = ["HttpxTransport", "httpx_transport_factory"]
+
+
+def _tls_setup_failed(exc: BaseException) -> APIConnectionError:
+    # An unreadable SSL_CERT_FILE, SSL_CERT_DIR or CA bundle fails here, before sending.
+    return APIConnectionError(
+        f"could not set up TLS certificate verification ({type(exc).__name__}); "
+        "check SSL_CERT_FILE, SSL_CERT_DIR or the verify= argument"
+    )
+
+
+def httpx_transport_factory(
+    verify: ssl.SSLContext | str | bool = True,
+) -> Callable[[], HttpxTransport]:
+    """A maker of ``HttpxTransport``s that share one TLS context, built now.
+
+    Raises:
+        APIConnectionError: the CA bundle (``SSL_CERT_FILE``, ``SSL_CERT_DIR``,
+            ``verify``) cannot be read.
+    """
+    try:
+        context = httpx.create_ssl_context(verify=verify, trust_env=True)
+    except (ssl.SSLError, OSError) as exc:
+        raise _tls_setup_failed(exc) from exc
+
+    def make() -> HttpxTransport:
+        return HttpxTransport(verify=context)
+
+    return make
 
 
 class HttpxTransport:
@@ -51,11 +84,7 @@ class HttpxTransport:
                 **client_options,
             )
         except (ssl.SSLError, OSError) as exc:
-            # An unreadable SSL_CERT_FILE, SSL_CERT_DIR or CA bundle fails here, before sending.
-            raise APIConnectionError(
-                f"could not set up TLS certificate verification ({type(exc).__name__}); "
-                "check SSL_CERT_FILE, SSL_CERT_DIR or the verify= argument"
-            ) from exc
+            raise _tls_setup_failed(exc) from exc
 
     async def handle_async_request(self, request: Request) -> Response:
         try:

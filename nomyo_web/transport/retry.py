@@ -10,10 +10,8 @@ OpenAI's SDKs do.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
-import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -28,6 +26,7 @@ from ..errors import (
     error_from_status,
     is_retryable_status,
 )
+from ..protocol import MAX_RETRY_AFTER, parse_retry_after
 from . import (
     AsyncTransport,
     Request,
@@ -37,41 +36,17 @@ from . import (
     TransportTimeout,
 )
 
+__all__ = [
+    "INITIAL_DELAY",
+    "MAX_DELAY",
+    "MAX_RETRY_AFTER",
+    "backoff_delay",
+    "parse_retry_after",
+    "send_with_retries",
+]
+
 INITIAL_DELAY = 0.5
 MAX_DELAY = 8.0
-MAX_RETRY_AFTER = 60.0
-
-
-def parse_retry_after(
-    retry_after: str | None,
-    retry_after_ms: str | None = None,
-    now: Callable[[], float] = time.time,
-) -> float | None:
-    """Seconds the server asked us to wait, or None when absent, invalid or unreasonable."""
-    if retry_after_ms:
-        try:
-            value = float(retry_after_ms) / 1000.0
-        except ValueError:
-            value = math.nan
-        if math.isfinite(value) and 0 <= value <= MAX_RETRY_AFTER:
-            return value
-    if not retry_after:
-        return None
-    text = retry_after.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        seconds = when.timestamp() - now()
-        seconds = max(seconds, 0.0)
-    if not math.isfinite(seconds) or seconds < 0 or seconds > MAX_RETRY_AFTER:
-        return None
-    return seconds
 
 
 def backoff_delay(
@@ -153,7 +128,11 @@ async def send_with_retries(
             )
             if response.status_code == 200:
                 return response
-            error = error_from_status(response.status_code, _parse_error_body(response.content))
+            status_error = error_from_status(
+                response.status_code, _parse_error_body(response.content)
+            )
+            status_error.retry_after = response.header("retry-after")
+            error = status_error
             if not is_retryable_status(response.status_code):
                 raise error
             retry_after = parse_retry_after(

@@ -7,17 +7,24 @@ from collections import OrderedDict
 
 from nomyo_web.crypto import KeyFormatError, PublicKeyHandle
 from nomyo_web.crypto.pyca import PycaBackend
-from nomyo_web.protocol import decode_public_key_header
+from nomyo_web.protocol import (
+    MAX_PUBLIC_KEY_BYTES,
+    MAX_RSA_BITS,
+    MIN_RSA_BITS,
+    decode_public_key_header,
+)
 
 from .problem import HTTPProblem
 
 __all__ = ["ClientKeyCache"]
 
-MAX_HEADER_CHARS = 16_384
 _backend = PycaBackend()
 
 
-BAD_KEY = "Invalid X-Public-Key header: expected an RSA public key of 2048 to 8192 bits"
+BAD_KEY = (
+    "Invalid X-Public-Key header: expected an RSA public key of "
+    f"{MIN_RSA_BITS} to {MAX_RSA_BITS} bits"
+)
 
 
 class ClientKeyCache:
@@ -29,10 +36,10 @@ class ClientKeyCache:
         self._lock = threading.Lock()
 
     def get(self, header: str | None) -> PublicKeyHandle:
-        """The RSA (2048..8192 bit) key in the header; raises HTTPProblem 400."""
+        """The RSA key (MIN_RSA_BITS..MAX_RSA_BITS) in the header; raises HTTPProblem 400."""
         if not header:
             raise HTTPProblem(400, "Missing X-Public-Key header")
-        if len(header) > MAX_HEADER_CHARS:
+        if len(header) > MAX_PUBLIC_KEY_BYTES:
             raise HTTPProblem(400, "Invalid X-Public-Key header")
         with self._lock:
             key = self._keys.get(header)

@@ -27,6 +27,9 @@ from starlette.responses import Response
 from nomyo_web.crypto import OpenError, PublicKeyHandle
 from nomyo_web.crypto.pyca import PycaBackend
 from nomyo_web.protocol import (
+    DECRYPTION_FAILED as DECRYPTION_FAILED_CODE,
+)
+from nomyo_web.protocol import (
     HEADER_PAYLOAD_ID,
     HEADER_PUBLIC_KEY,
     HEADER_SECURITY_TIER,
@@ -36,6 +39,8 @@ from nomyo_web.protocol import (
     build_envelope,
     is_security_tier,
     parse_envelope,
+    response_metadata,
+    wipe,
 )
 
 from .body import read_body
@@ -60,7 +65,7 @@ def decryption_failed() -> HTTPProblem:
     Never a shared instance: raising one exception object again chains every
     raise's traceback onto it, and those frames keep each refused body alive.
     """
-    return HTTPProblem(400, "Payload decryption failed", code="decryption_failed")
+    return HTTPProblem(400, "Payload decryption failed", code=DECRYPTION_FAILED_CODE)
 
 
 @dataclass
@@ -97,7 +102,7 @@ def _load_chat_request(plaintext: bytearray) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError, RecursionError):
         value = None
     finally:
-        plaintext[:] = bytes(len(plaintext))
+        wipe(plaintext)
     if (
         not isinstance(value, dict)
         or not isinstance(value.get("model"), str)
@@ -171,7 +176,7 @@ class SecureCompletion:
         try:
             return await self._answer_opened(request, ask, plaintext, request_key)
         finally:
-            request_key[:] = bytes(len(request_key))
+            wipe(request_key)
 
     async def _answer_opened(
         self, request: Request, ask: _Ask, plaintext: bytearray, request_key: bytearray
@@ -192,17 +197,11 @@ class SecureCompletion:
     @staticmethod
     def _seal(completion: dict[str, Any], ask: _Ask, request_key: bytearray) -> bytes:
         processed_at = int(time.time())
-        completion["_metadata"] = {
-            "payload_id": ask.payload_id,
-            "processed_at": processed_at,
-            "is_encrypted": True,
-            "response_status": "success",
-            "security_tier": ask.tier,
-        }
+        completion["_metadata"] = response_metadata(ask.payload_id, processed_at, ask.tier)
         plaintext = bytearray(json.dumps(completion, separators=(",", ":")).encode("utf-8"))
         try:
             sealed = _backend.seal_sync(plaintext, ask.client_key)
         finally:
-            plaintext[:] = bytes(len(plaintext))
+            wipe(plaintext)
         mac = _backend.response_mac_sync(request_key, ask.payload_id, sealed)
         return build_envelope(sealed, processed_at=processed_at, response_mac=mac)

@@ -117,10 +117,13 @@ class ServerKeys:
             logger.error("key reload failed, keeping the current key: %s", error)
             return False
         with self._lock:
-            if key.public.fingerprint == self._current.public.fingerprint:
-                return False
-            self._previous, self._current = self._current, key
-            self._previous_until = time.monotonic() + self.grace
+            unchanged = key.public.fingerprint == self._current.public.fingerprint
+            if not unchanged:
+                self._previous, self._current = self._current, key
+                self._previous_until = time.monotonic() + self.grace
+        if unchanged:
+            logger.info("key file re-read: the server key is unchanged")
+            return False
         logger.info("server key rotated; the previous key is accepted for %.0f s", self.grace)
         return True
 

@@ -152,7 +152,7 @@ async def test_stale_cached_server_key_is_refetched_and_resealed_once_without_le
     caplog.set_level(logging.DEBUG, logger="nomyo_web")
     client = _client(router_url, api_key="sk-attack-canary-123")
     await client.create(model="m", messages=MESSAGES)
-    cache = next(iter(client._server_keys.values()))
+    cache = next(iter(client._core._server_keys.values()))
     cache._key = _backend.generate_private_key_sync(2048).public  # a stale/foreign cached key
     answer = await client.create(model="m", messages=MESSAGES)  # re-fetched, resealed once
     await client.aclose()

@@ -2,7 +2,9 @@
 
 The REPL app is opened with two cells in its URL: ``%pip install nomyo-web`` (from the
 site's local index, PyPI fallback disabled) and the guide's simple chat with
-``SecureChatCompletion`` against the router that serves the page. The stub upstream
+``SecureChatCompletion`` against the router that serves the page; or, as the guide's
+OpenAI-SDK cells do, ``%pip install nomyo-web openai`` and a chat through the official
+``openai`` SDK over ``AsyncSecureTransport``. The stub upstream
 echoes the prompt; the cell prints it upper-cased, so the text asserted on appears only
 if the answer came back decrypted. Every request is routed: anything off the router's
 origin is aborted and fails the test.
@@ -21,7 +23,13 @@ from urllib.parse import urlencode
 import pytest
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.support.browser import REPO_ROOT, check_loopback_only, chromium, watch_network
+from tests.support.browser import (
+    REPO_ROOT,
+    allow_only,
+    check_loopback_only,
+    chromium,
+    watch_network,
+)
 from tests.support.router import RouterProcess, start_demo_server
 from tests.support.stub_upstream import StubUpstream
 
@@ -37,6 +45,21 @@ response = await client.create(model="Qwen/Qwen3-0.6B",
 print("answer:", response["choices"][0]["message"]["content"].upper())
 client.dispose()
 """
+SDK_CHAT = f"""\
+import js, httpx2, openai
+from nomyo_web import AsyncSecureTransport
+transport = AsyncSecureTransport(allow_http=True)
+sdk = openai.AsyncOpenAI(base_url=str(js.location.origin) + "/v1", api_key="none",
+                         http_client=httpx2.AsyncClient(transport=transport))
+completion = await sdk.chat.completions.create(
+    model="Qwen/Qwen3-0.6B", messages=[{{"role": "user", "content": "{TOKEN}"}}])
+print(type(completion).__name__, "answer:", completion.choices[0].message.content.upper())
+await sdk.close()
+"""
+CELLS = {
+    "nomyo-web": ("%pip install nomyo-web", CHAT),
+    "openai-sdk": ("%pip install nomyo-web openai", SDK_CHAT),
+}
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian chromium"),
@@ -67,27 +90,21 @@ def router(lite_site: None, stub: StubUpstream) -> Iterator[RouterProcess]:
         yield process
 
 
+@pytest.mark.parametrize("cells", list(CELLS))
 async def test_repl_installs_nomyo_web_and_chats_offline(
-    router: RouterProcess, stub: StubUpstream
+    router: RouterProcess, stub: StubUpstream, cells: str
 ) -> None:
     origin = router.url
-    refused: list[str] = []
     seen: list[str] = []
-    query = urlencode([("kernel", "python"), ("code", "%pip install nomyo-web"), ("code", CHAT)])
+    install, chat = CELLS[cells]
+    query = urlencode([("kernel", "python"), ("code", install), ("code", chat)])
     async with chromium() as browser:
         # JupyterLite's service worker only serves kernel file access; blocking it keeps
         # every request visible to the router below.
         context = await browser.new_context(service_workers="block")
         watch_network(context, seen)
 
-        async def guard(route) -> None:  # type: ignore[no-untyped-def]
-            if route.request.url.startswith((origin + "/", "data:", "blob:")):
-                await route.continue_()
-            else:
-                refused.append(route.request.url)
-                await route.abort()
-
-        await context.route("**/*", guard)
+        refused = await allow_only(context, origin)
         page = await context.new_page()
         console: list[str] = []
         page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
@@ -116,5 +133,7 @@ async def test_repl_installs_nomyo_web_and_chats_offline(
     assert refused == []
     check_loopback_only(seen)
     assert any("/demo/lite/static/pyodide/nomyo_web-" in url for url in seen)
+    if cells == "openai-sdk":
+        assert any("/demo/lite/static/pyodide/pydantic_core-" in url for url in seen)
     assert stub.calls >= 1
     assert any(TOKEN in str(request) for request in stub.requests)

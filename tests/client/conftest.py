@@ -4,6 +4,8 @@
 (plain HTTP on loopback, so ``allow_http=True``; its one warning is absorbed)
 whose crypto backend is the real ``PycaBackend`` drawing its RSA-4096 pairs
 from a session pool, so a test does not wait seconds on key generation.
+``make_sync_client(**options)`` does the same for SyncSecureChatCompletion and
+closes what it made after the test.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from nomyo_web import SecureChatCompletion
+from nomyo_web import SecureChatCompletion, SyncSecureChatCompletion
 from nomyo_web.crypto import PrivateKeyHandle
 from nomyo_web.crypto.pyca import PycaBackend
 
@@ -63,22 +65,35 @@ def mitm(mitm_server: Mitm) -> Iterator[Mitm]:
     mitm_server.reset()
 
 
+def _maker(kind: type[Any], made: list[Any], mitm: Mitm, pool: list[PrivateKeyHandle]) -> Any:
+    def make(**options: Any) -> Any:
+        options.setdefault("base_url", mitm.url)
+        options.setdefault("allow_http", True)
+        options.setdefault("crypto", PooledKeys(pool))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            client = kind(**options)
+        made.append(client)
+        return client
+
+    return make
+
+
 @pytest.fixture
 async def make_client(
     mitm: Mitm, key_pool: list[PrivateKeyHandle]
 ) -> AsyncIterator[Callable[..., SecureChatCompletion]]:
     made: list[SecureChatCompletion] = []
-
-    def make(**options: Any) -> SecureChatCompletion:
-        options.setdefault("base_url", mitm.url)
-        options.setdefault("allow_http", True)
-        options.setdefault("crypto", PooledKeys(key_pool))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            client = SecureChatCompletion(**options)
-        made.append(client)
-        return client
-
-    yield make
+    yield _maker(SecureChatCompletion, made, mitm, key_pool)
     for client in made:
         await client.aclose()
+
+
+@pytest.fixture
+def make_sync_client(
+    mitm: Mitm, key_pool: list[PrivateKeyHandle]
+) -> Iterator[Callable[..., SyncSecureChatCompletion]]:
+    made: list[SyncSecureChatCompletion] = []
+    yield _maker(SyncSecureChatCompletion, made, mitm, key_pool)
+    for client in made:
+        client.close()

@@ -40,6 +40,7 @@ class Action:
     answer: Callable[[Seen], bytes] | None = None  # answer 200 with this, forwarding nothing
     hang: float = 0.0  # hold the request this long (until the client leaves)
     mutate: Callable[[bytes], bytes] | None = None  # rewrite the forwarded 200 body
+    method: str = "POST"  # the requests it applies to, in order (GET: the key fetches)
 
 
 class Mitm:
@@ -126,8 +127,14 @@ class _Handler(BaseHTTPRequestHandler):
         seen = Seen(self.command, self.path, dict(self.headers.items()), body)
         with mitm._lock:
             mitm.seen.append(seen)
-            action = mitm.actions.popleft() if (mitm.actions and self.command == "POST") else None
-        if self.path.endswith("/pki/public_key") and mitm.public_key_override is not None:
+            action = None
+            if mitm.actions and mitm.actions[0].method == self.command:
+                action = mitm.actions.popleft()
+        if (
+            action is None
+            and self.path.endswith("/pki/public_key")
+            and mitm.public_key_override is not None
+        ):
             self._send(200, {"Content-Type": "text/plain"}, mitm.public_key_override)
             return
         if action is not None and action.hang:

@@ -8,6 +8,9 @@
   installed by micropip. ``await runtime.call("module:function", **kwargs)``.
 * ``cors_router`` — a router process in front of ``stub_upstream_server`` that allows
   ``page_server``'s origin (CORS), so the Chromium page may call it.
+* ``mitm_front`` — the client suite's MITM proxy (with CORS for the page) in front of it.
+* ``auth_router`` — a CORS router that wants the API key ``GOOD_KEY`` and allows only
+  ``allowed-model`` in the ``maximum`` tier.
 
 Every async test here must run in the session's loop: modules set
 ``pytestmark = pytest.mark.asyncio(loop_scope="session")``.
@@ -26,6 +29,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from tests.pyodide.cors_mitm import CorsMitm
 from tests.pyodide.runtimes import ChromiumPyodide, CPythonRuntime, NodePyodide
 from tests.support.browser import (
     BUILD_PYODIDE,
@@ -39,6 +43,7 @@ from tests.support.stub_upstream import StubUpstream
 
 HERE = Path(__file__).resolve().parent
 RUNTIMES = os.environ.get("NOMYO_PYODIDE_RUNTIMES", "cpython,node,chromium").split(",")
+GOOD_KEY = "good-key-for-pyodide"
 
 
 @pytest.fixture(scope="session")
@@ -79,5 +84,24 @@ def cors_router(
         str(server_key_file),
         "--cors-origin",
         page_server.url,
+    ) as process:
+        yield process
+
+
+@pytest.fixture(scope="session")
+def mitm_front(cors_router: RouterProcess, page_server: StaticServer) -> Iterator[CorsMitm]:
+    proxy = CorsMitm(cors_router.url, page_server.url)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture(scope="session")
+def auth_router(
+    stub_upstream_server: StubUpstream, server_key_file: Path, page_server: StaticServer
+) -> Iterator[RouterProcess]:
+    with start_router(
+        *("--upstream", stub_upstream_server.url, "--key-file", str(server_key_file)),
+        *("--api-key", GOOD_KEY, "--tier-models", "maximum=allowed-model"),
+        *("--cors-origin", page_server.url),
     ) as process:
         yield process

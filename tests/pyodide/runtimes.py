@@ -19,7 +19,7 @@ import contextlib
 import itertools
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from tests.pyodide import cases
 from tests.support.browser import watch_network
@@ -110,10 +110,18 @@ class NodePyodide(PyodideRuntime):
 
     @classmethod
     async def start(cls, dist: Path, timeout: float = 120.0) -> NodePyodide:
+        runtime = await cls.launch(["node", str(NODE_RUNNER), str(dist)], timeout)
+        await runtime._install_cases()
+        return runtime
+
+    @classmethod
+    async def launch(
+        cls, command: list[str], timeout: float, env: dict[str, str] | None = None
+    ) -> Self:
+        """Start ``command`` (a runner speaking this JSON-lines protocol); wait until ready."""
         proc = await asyncio.create_subprocess_exec(
-            "node",
-            str(NODE_RUNNER),
-            str(dist),
+            *command,
+            env=env,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -124,10 +132,9 @@ class NodePyodide(PyodideRuntime):
         line = await asyncio.wait_for(proc.stdout.readline(), timeout)
         if not line:
             await proc.wait()
-            raise RuntimeError("node runner exited:\n" + runtime.stderr())
+            raise RuntimeError("runner exited:\n" + runtime.stderr())
         runtime.ready_ms = json.loads(line)["ready"]
         runtime._reader = asyncio.ensure_future(runtime._pump_stdout())
-        await runtime._install_cases()
         return runtime
 
     def stderr(self) -> str:

@@ -15,6 +15,7 @@ import pytest
 from nomyo_web._exchange import REJECTED, UNAUTHENTICATED
 from tests.client.test_response_auth import FORGED, forge
 from tests.client.test_security import TAMPERING
+from tests.pyodide.conftest import GOOD_KEY
 from tests.pyodide.cors_mitm import CorsMitm
 from tests.support.browser import StaticServer, is_loopback
 from tests.support.router import RouterProcess, start_router
@@ -24,7 +25,6 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 PROMPT = "the secret diagnosis is Q"
 MESSAGES = [{"role": "user", "content": PROMPT}]
-GOOD_KEY = "good-key-for-pyodide"
 ALLOWED_HEADERS = {
     "authorization",
     "content-type",
@@ -53,30 +53,11 @@ async def _wait_for(condition: Callable[[], bool], seconds: float = 15.0) -> Non
     raise AssertionError("condition not reached")
 
 
-@pytest.fixture(scope="session")
-def mitm_front(cors_router: RouterProcess, page_server: StaticServer) -> Iterator[CorsMitm]:
-    proxy = CorsMitm(cors_router.url, page_server.url)
-    yield proxy
-    proxy.close()
-
-
 @pytest.fixture
 def wire(mitm_front: CorsMitm, stub_upstream: StubUpstream) -> Iterator[CorsMitm]:
     mitm_front.reset()
     yield mitm_front
     mitm_front.reset()
-
-
-@pytest.fixture(scope="session")
-def auth_router(
-    stub_upstream_server: StubUpstream, server_key_file: Path, page_server: StaticServer
-) -> Iterator[RouterProcess]:
-    with start_router(
-        *("--upstream", stub_upstream_server.url, "--key-file", str(server_key_file)),
-        *("--api-key", GOOD_KEY, "--tier-models", "maximum=allowed-model"),
-        *("--cors-origin", page_server.url),
-    ) as process:
-        yield process
 
 
 @pytest.fixture(scope="session")
@@ -539,3 +520,40 @@ async def test_nothing_left_loopback(runtime: Any, main_client: str, wire: CorsM
     assert any(url.startswith(wire.url) for url in urls), urls
     outside = [url for url in urls if not is_loopback(url)]
     assert outside == []
+
+
+async def test_the_sync_client_blocks_where_the_runtime_can(
+    runtime: Any, wire: CorsMitm, mitm_front: CorsMitm
+) -> None:
+    blocking = await runtime.call("sync_client:can_block")
+    outcome = await runtime.call(
+        "sync_client:round_trip", base_url=mitm_front.url, content="sync hello"
+    )
+    if runtime.name == "node":
+        # Node.js 20 has no JavaScript Promise Integration: a clear error, at once, nothing sent.
+        assert blocking is False
+        assert outcome["ok"] is False and outcome["class"] == "SyncUnsupportedError"
+        assert "SecureChatCompletion" in outcome["message"] and "can_run_sync" in outcome["message"]
+        assert outcome["is_runtime_error"] is True and outcome["seconds"] < 5
+        assert wire.seen == []
+        return
+    assert blocking is (True if runtime.name == "chromium" else None)  # Chromium: JSPI
+    assert outcome == {
+        "ok": True,
+        "content": "sync hello",
+        "payload_id": wire.posts()[0].headers["X-Payload-ID"],
+        "tier": "high",
+    }
+    assert wire.posts()[0].headers["X-Security-Tier"] == "high"
+
+
+async def test_the_sync_client_raises_the_same_typed_errors(
+    runtime: Any, auth_router: RouterProcess
+) -> None:
+    if runtime.name == "node":
+        pytest.skip("no JSPI in Node.js 20: the sync client refuses before any request")
+    outcome = await runtime.call(
+        "sync_client:round_trip", base_url=auth_router.url, content="x", api_key="wrong"
+    )
+    assert outcome["ok"] is False and outcome["class"] == "AuthenticationError"
+    assert outcome["status_code"] == 401

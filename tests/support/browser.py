@@ -32,6 +32,7 @@ __all__ = [
     "CHROMIUM_ARGS",
     "REPO_ROOT",
     "StaticServer",
+    "allow_only",
     "check_loopback_only",
     "chromium",
     "is_loopback",
@@ -154,6 +155,22 @@ def check_loopback_only(urls: list[str]) -> None:
     """Raise AssertionError listing every URL in ``urls`` that is not loopback."""
     outside = [url for url in urls if not is_loopback(url)]
     assert not outside, f"requests left loopback: {outside}"
+
+
+async def allow_only(context: Any, origin: str) -> list[str]:
+    """Abort every request of ``context`` not to ``origin`` (or data:/blob:); returns the
+    list the aborted URLs are appended to, for the test to assert empty."""
+    refused: list[str] = []
+
+    async def guard(route: Any) -> None:
+        if route.request.url.startswith((origin + "/", "data:", "blob:")):
+            await route.continue_()
+        else:
+            refused.append(route.request.url)
+            await route.abort()
+
+    await context.route("**/*", guard)
+    return refused
 
 
 def watch_network(context: Any, log: list[str]) -> None:

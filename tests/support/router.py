@@ -185,13 +185,15 @@ def start_router(
     env: Mapping[str, str] | None = None,
     timeout: float = 60.0,
     module: str = ROUTER,
+    python: Path | None = None,
     program: Sequence[str] | None = None,
-    cwd: Path = REPO_ROOT,
 ) -> RouterProcess:
     """Start ``python -m module *flags`` (the router) and wait for its listening line.
 
-    ``program`` replaces ``python -m module`` (e.g. an installed ``nomyo-router``);
-    ``env`` adds to this process's environment.
+    ``python``: another environment's interpreter, running the router installed there
+    (not this checkout's: it starts outside the repository, without PYTHONPATH).
+    ``program``: the same, but one of that environment's commands instead of
+    ``python -m module`` (its ``nomyo-router``). ``env`` adds to the environment.
     """
     args = list(flags)
     if not _has_flag(flags, "--host"):
@@ -204,9 +206,13 @@ def start_router(
     child_env.pop("NOMYO_ROUTER_API_KEYS", None)
     child_env["PYTHONUNBUFFERED"] = "1"
     child_env.update(env or {})
+    command = list(program) if program else [str(python or sys.executable), "-m", module]
+    outside = python is not None or program is not None
+    if outside:
+        child_env.pop("PYTHONPATH", None)
     proc = subprocess.Popen(
-        [*(program or (sys.executable, "-m", module)), *args],
-        cwd=cwd,
+        [*command, *args],
+        cwd=Path(command[0]).parent if outside else REPO_ROOT,
         env=child_env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

@@ -17,7 +17,8 @@ from nomyo_web.errors import (
     error_from_status,
     is_retryable_status,
 )
-from nomyo_web.transport.retry import MAX_DELAY, backoff_delay, parse_retry_after
+from nomyo_web.protocol import parse_retry_after
+from nomyo_web.transport.retry import MAX_DELAY, backoff_delay
 
 
 @pytest.mark.parametrize(
@@ -44,8 +45,30 @@ def test_status_mapping(status: int, cls: type[APIError]) -> None:
 
 def test_error_without_body_has_no_details() -> None:
     error = error_from_status(500, None)
-    assert error.error_details is None and "500" in error.message
+    assert error.error_details is None and error.status_code == 500
     assert error_from_status(500, ["x"]).error_details is None
+
+
+# What nomyo 0.2.9 (SecureCompletionClient.send_secure_request) says for each status,
+# with a detail and with a JSON body that has none.
+NOMYO_WORDING = [
+    (400, "Bad request: why", "Bad request: Unknown error"),
+    (401, "why", "Invalid API key or authentication failed"),
+    (403, "Forbidden: why", "Forbidden: Model not allowed for the requested security tier"),
+    (404, "Endpoint not found: why", "Endpoint not found: Secure inference not enabled"),
+    (429, "Rate limit exceeded: why", "Rate limit exceeded: unknown"),
+    (500, "Server error: why", "Server error: unknown"),
+    (502, "Unexpected status code: 502 why", "Unexpected status code: 502 unknown"),
+    (503, "Service unavailable: why", "Service unavailable: unknown"),
+    (504, "Unexpected status code: 504 why", "Unexpected status code: 504 unknown"),
+    (418, "Unexpected status code: 418 why", "Unexpected status code: 418 unknown"),
+]
+
+
+@pytest.mark.parametrize(("status", "with_detail", "without"), NOMYO_WORDING)
+def test_messages_are_worded_as_nomyo_words_them(status: int, with_detail: str, without: str):
+    assert error_from_status(status, {"detail": "why"}).message == with_detail
+    assert error_from_status(status, {}).message == without
 
 
 def test_retryable_statuses() -> None:

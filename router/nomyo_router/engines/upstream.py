@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from nomyo_web.transport.retry import parse_retry_after
+from nomyo_web.protocol import parse_retry_after
 
 from . import EngineError
 

@@ -36,7 +36,7 @@ def make_client(client_id: str, base_url: str, **options: Any) -> str:
         warnings.simplefilter("ignore", UserWarning)
         client = SecureChatCompletion(base_url=base_url, allow_http=True, **options)
     _CLIENTS[client_id] = client
-    return type(client._crypto).__name__
+    return type(client._core.crypto).__name__
 
 
 async def create(client_id: str, **params: Any) -> dict[str, Any]:
@@ -100,19 +100,19 @@ async def rotate_under_load(client_id: str, waves: int, per_wave: int) -> dict[s
     client = _CLIENTS[client_id]
     mismatches: list[Any] = []
     for wave in range(waves):
-        rotation = asyncio.ensure_future(client._keys.rotate()) if wave % 2 else None
+        rotation = asyncio.ensure_future(client._core.keys.rotate()) if wave % 2 else None
         contents = [f"wave {wave} #{i}" for i in range(per_wave)]
         answers = await gather_creates(client_id, contents, model="m")
         mismatches += [(c, a) for c, a in zip(contents, answers, strict=True) if a != c]
         if rotation is not None:
             await rotation
         await asyncio.sleep(0.2)
-    return {"rotations": client._keys.rotations, "mismatches": mismatches}
+    return {"rotations": client._core.keys.rotations, "mismatches": mismatches}
 
 
 async def client_key_facts(client_id: str) -> dict[str, Any]:
     """The client's current private key as a page script sees it (see crypto.private_key_facts)."""
-    key = await _CLIENTS[client_id]._keys.current()
+    key = await _CLIENTS[client_id]._core.keys.current()
     crypto._KEYS[f"client:{client_id}"] = key
     try:
         return await crypto.private_key_facts(f"client:{client_id}")
@@ -128,7 +128,7 @@ async def expose_client_key(client_id: str, name: str) -> str:
     """
     import js
 
-    key = await _CLIENTS[client_id]._keys.current()
+    key = await _CLIENTS[client_id]._core.keys.current()
     setattr(js.globalThis, name, key.native)
     return str(key.native.constructor.name)
 
@@ -138,7 +138,7 @@ async def dispose(client_id: str, **params: Any) -> dict[str, Any]:
     client = _CLIENTS.pop(client_id)
     client.dispose()
     client.dispose()
-    facts: dict[str, Any] = {"keys_dropped": client._keys._current is None}
+    facts: dict[str, Any] = {"keys_dropped": client._core.keys._current is None}
     try:
         await client.create(**params)
     except Exception as exc:
@@ -155,4 +155,7 @@ async def async_with_round_trip(base_url: str, content: str) -> dict[str, Any]:
             response = await client.acreate(
                 model="m", messages=[{"role": "user", "content": content}]
             )
-    return {"content": response["choices"][0]["message"]["content"], "disposed": client._disposed}
+    return {
+        "content": response["choices"][0]["message"]["content"],
+        "disposed": client._core.disposed,
+    }

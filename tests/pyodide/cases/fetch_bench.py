@@ -1,5 +1,7 @@
-"""Timing of one GET through ``js.fetch`` directly (what FetchTransport does) and through
-``pyodide.http.pyfetch``, in alternating blocks. Used by tests/pyodide/bench_fetch.py only."""
+"""Timing of one GET through ``js.fetch`` directly (what FetchTransport does), through
+``pyodide.http.pyfetch`` and, when httpx2 is installed, through one reused
+``httpx2.AsyncClient`` (its emscripten transport, httpx2-jsfetch), in alternating
+blocks. Used by tests/pyodide/bench_fetch.py only."""
 
 from __future__ import annotations
 
@@ -28,13 +30,29 @@ async def _via_pyfetch(url: str) -> int:
     return len(await response.bytes()) + 0 * len(headers)
 
 
+_HTTPX2: list[Any] = []
+
+
+async def _via_httpx2_jsfetch(url: str) -> int:
+    if not _HTTPX2:
+        import httpx2
+
+        _HTTPX2.append(httpx2.AsyncClient(timeout=30.0))
+    response = await _HTTPX2[0].get(url)
+    return len(response.content)
+
+
 async def compare(url: str, blocks: int = 6, per_block: int = 40) -> dict[str, Any]:
     """Median milliseconds per request for each way, over alternating blocks."""
+    import importlib.util
+
     ways = {
         "js.fetch": _via_js_fetch,
         "js.fetch, no timeout": _via_js_fetch_no_timeout,
         "pyfetch, no timeout": _via_pyfetch,
     }
+    if importlib.util.find_spec("httpx2") is not None:
+        ways["httpx2 (httpx2-jsfetch)"] = _via_httpx2_jsfetch
     samples: dict[str, list[float]] = {name: [] for name in ways}
     for way in ways.values():  # warm-up
         await way(url)
