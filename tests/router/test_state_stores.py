@@ -8,6 +8,8 @@ against the two that several processes can open.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -284,6 +286,16 @@ async def test_an_unreachable_redis_is_state_unavailable_at_once():
         with pytest.raises(StateUnavailable):
             await operation
     assert time.monotonic() - started < 5
+    await store.aclose()
+
+
+async def test_a_sqlite_file_another_process_is_writing_is_waited_for(tmp_path: Path):
+    path = tmp_path / "state.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")  # e.g. another router creating the same new file
+    threading.Timer(0.3, writer.close).start()
+    store = open_store(sqlite_spec(path), BOUNDS)
+    assert (await store.claim("a", FP, "o", 30)).kind is ClaimKind.CLAIMED
     await store.aclose()
 
 

@@ -75,7 +75,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # answers are no one else's
     db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
     try:
-        db.execute("PRAGMA journal_mode=WAL")
+        _use_wal(db)
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("BEGIN IMMEDIATE")
         for statement in _SCHEMA:
@@ -85,6 +85,23 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch the file to WAL unless it is already; wait while another opener holds it.
+
+    SQLite answers a journal-mode change "database is locked" at once, without
+    its busy timeout, while another connection holds a write lock, as when two
+    processes open a new file at the same moment; so this waits here instead.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def create_database(path: Path) -> None:
