@@ -35,7 +35,7 @@ def _flags(redis_url: str) -> dict[str, tuple[str, ...]]:
 
 
 def measure_state(stub_url: str, key_file: Path, plan: dict[str, int]) -> dict[str, Any]:
-    from .router_load import _loadgen, _medians  # router_load imports this module
+    from .router_load import medians, run_loadgen  # router_load imports this module
 
     blocks: dict[str, list[dict[str, float]]] = {}
     with RedisServer() as redis_server, contextlib.ExitStack() as stack:
@@ -47,11 +47,11 @@ def measure_state(stub_url: str, key_file: Path, plan: dict[str, int]) -> dict[s
             names = list(routers) if index % 2 == 0 else list(reversed(routers))
             for name in names:
                 process = routers[name]
-                load = _loadgen(
+                load = run_loadgen(
                     process.url, process.proc.pid, key_file, [STATE_LEVEL], plan["per_level"], 1
                 )
                 blocks.setdefault(name, []).extend(load["levels"][str(STATE_LEVEL)])
-    figures = {name: _medians(found) for name, found in blocks.items()}
+    figures = {name: medians(found) for name, found in blocks.items()}
     rate = {name: found["requests_per_s"] for name, found in figures.items()}
     return {
         "in_flight": STATE_LEVEL,
