@@ -225,6 +225,29 @@ def _router(s: dict[str, Any]) -> list[str]:
         f"decrypts alone take {p['two_processes_s']} s each when two processes run them at "
         f"once (parallel speedup {_num(p['parallel_speedup'], '×')} of an ideal 2×).",
         "",
+        *_state(s.get("state")),
+    ]
+
+
+def _state(s: dict[str, Any] | None) -> list[str]:
+    if not s:
+        return []
+    rows = [
+        [
+            name.replace("_", " "),
+            _num(s[name]["requests_per_s"]),
+            " – ".join(_num(v) for v in s[name]["requests_per_s_rounds"]),
+            f"{_num(s[name]['router_cpu_per_request_ms'])} ms",
+        ]
+        for name in ("embedded_1_worker", "embedded_2_workers", "redis_1_worker", "redis_2_workers")
+    ]
+    return [
+        f"### By state store ({s['in_flight']} in flight, median of {s['rounds']} rounds)",
+        "",
+        *_table(["store, workers", "requests/s", "rounds' range", "router CPU/request"], rows),
+        f"Redis ÷ embedded: {_num(s['redis_over_embedded_1_worker'], '×')} with one worker "
+        f"(in-process), {_num(s['redis_over_embedded_2_workers'], '×')} with two (SQLite).",
+        "",
     ]
 
 

@@ -1,4 +1,5 @@
-"""The router under concurrent load, its CPU per request, and one worker against two."""
+"""The router under concurrent load, its CPU per request, one worker against two, and its
+throughput by state store (``state_load``)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from nomyo_web.crypto.pyca import PycaBackend
 
 from .floor import rsa_costs
 from .servers import REPO_ROOT, router
+from .state_load import measure_state
 from .stats import median, rounded, spread
 
 __all__ = ["LEVELS", "client_key_file", "measure_router", "medians", "parallelism", "run_loadgen"]
@@ -111,12 +113,14 @@ async def measure_router(
                 figures["router_cpu_per_request_ms"] / baseline
             )
         workers = await asyncio.to_thread(_workers, url, pid, stub_url, key_file, plan)
+        state = await asyncio.to_thread(measure_state, stub_url, key_file, plan)
     return {
         "load_client": load["client"],
         "load_failure_kinds": load.get("failure_kinds", {}),
         "levels": levels,
         "baseline_decrypt_plus_encrypt_cpu_ms": rounded(baseline),
         "workers": workers,
+        "state": state,
         "machine_parallelism": parallelism(plan["spin"]),
     }
 

@@ -11,6 +11,9 @@ Session-wide (created once, shared by every test that asks):
 * ``router_process`` — the ``RouterProcess`` behind ``router_url`` (``.logs()``, ``.url``).
 * ``rude_server`` — a ``tests.support.rude_server.RudeServer``: a real server on 127.0.0.1
   that drips or floods its answers on cue (CORS for any origin).
+* ``redis_server`` — one private ``redis-server`` (Debian's package, non-persistent,
+  on a free loopback port; ``.url``). Tests that need it empty flush it; a test
+  that stops Redis starts its own ``tests.support.redis_server.RedisServer``.
 
 Per test:
 
@@ -34,6 +37,7 @@ import pytest
 
 from nomyo_web.protocol import PATH_PUBLIC_KEY
 from tests.support.keys import shared_private_key, shared_server_key_file
+from tests.support.redis_server import RedisServer
 from tests.support.router import RouterProcess, start_router
 from tests.support.rude_server import Rude, RudeServer
 from tests.support.stub_upstream import StubUpstream
@@ -70,6 +74,12 @@ def router_process(
 @pytest.fixture(scope="session")
 def router_url(router_process: RouterProcess) -> str:
     return router_process.url
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    with RedisServer() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -8,15 +8,33 @@ import sys
 from collections.abc import Sequence
 
 from .config import RouterConfig, default_model_path
-from .flags import API_KEYS_ENV, build_parser
+from .flags import API_KEYS_ENV, STATE_ENV, build_parser
 from .policy.tiers import parse_tier_models
 from .relay.settings import UPSTREAM_API_KEY_ENV, check_api_key, check_upstream_url
+from .state import MEMORY, parse_state
 
 # Flags of a router that opens envelopes; a relay holds no key and runs no engine.
 _NOT_FOR_A_RELAY = ("upstream", "upstream_api_key", "model", "threads", "tier_models",
                     "key_file", "key_grace")  # fmt: skip
 
 __all__ = ["build_parser", "config_from_args", "main", "parse_config"]
+
+
+def _state(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """The checked ``--state`` (or ``$NOMYO_ROUTER_STATE``); errors never echo the URL."""
+    text = args.state or os.environ.get(STATE_ENV) or None
+    if text is None:
+        return None
+    try:
+        spec = parse_state(text)
+    except ValueError as error:
+        parser.error(f"--state: {error}")
+    if spec == MEMORY and args.workers > 1:
+        parser.error(
+            "--state memory is per process: with --workers above 1 leave --state out "
+            "(the workers then share a SQLite file) or name a shared store"
+        )
+    return spec
 
 
 def parse_config(argv: Sequence[str] | None = None) -> RouterConfig:
@@ -37,6 +55,7 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
     relay_api_key = _relay_api_key(parser, args)
     if args.workers > 1 and args.key_file is None and args.relay is None:
         parser.error("--workers above 1 needs --key-file (the workers share one key)")
+    state = _state(parser, args)
     return RouterConfig(
         host=args.host,
         port=args.port,
@@ -62,6 +81,7 @@ def config_from_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         log_level=args.log_level,
         header_timeout=args.header_timeout,
         body_timeout=args.body_timeout,
+        state=state,
     )
 
 

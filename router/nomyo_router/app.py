@@ -26,21 +26,27 @@ from .cors import CorsMiddleware
 from .engines import Engine
 from .policy.admission import Admission
 from .policy.api_keys import ApiKeys
+from .policy.outage import STATE_RETRY_AFTER
 from .policy.rate_limit import RateLimiter
-from .policy.replay import ReplayCache
+from .policy.replay import ReplayGuard
 from .policy.tiers import TierPolicy
 from .problem import HTTPProblem, problem_response
 from .request_log import RequestLogMiddleware
 from .secure_completion import SecureCompletion
 from .server_key import ServerKeys
+from .state import ReplayBounds, StateStore, StateUnavailable, open_store
 
 __all__ = [
     "EngineUnavailableError",
     "build_app",
     "build_engine",
+    "build_store",
     "exception_handlers",
     "json_response",
 ]
+
+# A repeat of a running request waits at most this much longer than an engine call may take.
+REPLAY_WAIT_MARGIN = 30.0
 
 logger = logging.getLogger("nomyo_web.router")
 
@@ -64,6 +70,18 @@ def build_engine(config: RouterConfig) -> Engine:
 
     engine: Engine = EmbeddedEngine(config.model, config.threads)
     return engine
+
+
+def build_store(config: RouterConfig) -> StateStore:
+    """The state store ``config.state`` names (in-process when it names none)."""
+    bounds = ReplayBounds(config.replay_entries, config.replay_bytes, config.replay_ttl)
+    return open_store(config.state or "memory", bounds)
+
+
+async def _check_store(store: StateStore) -> None:
+    """At start, see whether the store answers; if not, it logs so (requests get 503)."""
+    with contextlib.suppress(StateUnavailable):
+        await store.ping()
 
 
 @contextlib.contextmanager
@@ -114,16 +132,18 @@ def build_app(
     ``routes`` are served beside the protocol's own (after them, so they cannot
     shadow them), behind the same CORS and request-log middleware.
     """
+    store = build_store(config)
     endpoint = SecureCompletion(
         keys=keys,
         engine=engine,
         admission=Admission(
             ApiKeys(config.api_keys),
-            RateLimiter(config.rate_limit) if config.rate_limit else None,
+            RateLimiter(store, config.rate_limit) if config.rate_limit else None,
             config.auth_failure_limit,
+            store,
         ),
         tiers=TierPolicy(config.tier_models),
-        replay=ReplayCache(config.replay_entries, config.replay_bytes, config.replay_ttl),
+        replay=ReplayGuard(store, config.upstream_timeout + REPLAY_WAIT_MARGIN),
         body_timeout=config.body_timeout,
     )
 
@@ -135,19 +155,27 @@ def build_app(
         )
 
     async def healthz(request: Request) -> Response:
-        if engine.ready:
-            return json_response({"status": "ok", "ready": True, "engine": engine.name})
-        body = {"detail": "Model is loading", "status": "loading", "ready": False}
-        return json_response({**body, "engine": engine.name}, 503, {"Retry-After": "5"})
+        about = {"engine": engine.name, "state": store.name}
+        if not engine.ready:
+            body = {"detail": "Model is loading", "status": "loading", "ready": False}
+            return json_response({**body, **about}, 503, {"Retry-After": "5"})
+        try:
+            await store.ping()
+        except StateUnavailable:
+            body = {"detail": "State store unavailable", "status": "degraded", "ready": False}
+            return json_response({**body, **about}, 503, {"Retry-After": str(STATE_RETRY_AFTER)})
+        return json_response({"status": "ok", "ready": True, **about})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await engine.start()
+        await _check_store(store)
         with _reloading_on_sighup(keys):
             try:
                 yield
             finally:
                 await engine.aclose()
+                await store.aclose()
 
     own: list[BaseRoute] = [
         Route(PATH_PUBLIC_KEY, public_key, methods=["GET"]),

@@ -67,3 +67,6 @@ class RouterConfig:
     replay_entries: int = 4096
     replay_bytes: int = 64 * 1024 * 1024
     replay_ttl: float = 600.0
+    # memory, sqlite:///PATH or redis://...; None: memory with one worker, else a SQLite
+    # file in a private temporary folder the parent makes (runner.py)
+    state: str | None = None

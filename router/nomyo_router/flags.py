@@ -11,9 +11,10 @@ from pathlib import Path
 
 from .config import DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_HOST, DEFAULT_PORT, default_model_path
 
-__all__ = ["API_KEYS_ENV", "build_parser"]
+__all__ = ["API_KEYS_ENV", "STATE_ENV", "build_parser"]
 
 API_KEYS_ENV = "NOMYO_ROUTER_API_KEYS"
+STATE_ENV = "NOMYO_ROUTER_STATE"
 
 DESCRIPTION = """\
 The NOMYO secure-completion protocol's server side: serves GET /pki/public_key,
@@ -37,6 +38,13 @@ behaviour:
   Transfer-Encoding, or framing that does not parse (e.g. a bad chunk size),
   get 400 (501: a transfer coding other than chunked); each then closes the
   connection.
+state:
+  Rate limits, failed-authentication budgets and stored answers live in the
+  state store (--state), so they hold across --workers and across routers that
+  share a Redis: a request sent to two of them runs the engine once, and a
+  limit of N admits N in all. A store that does not answer makes what needs it
+  503 with Retry-After (never a skipped check) until it answers again; /healthz
+  then says so too.
 logging:
   One line per request on stderr (id, status, ms, tier, model), one per refused
   HTTP request (peer address, reason, status); never prompts, keys, API keys or
@@ -244,6 +252,19 @@ def _add_policy_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_state_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state",
+        metavar="URL",
+        help=f"where limits and stored answers live (also ${STATE_ENV}, better when the URL "
+        "holds a password): memory (this process; the default with one worker), "
+        "sqlite:///PATH (a file the processes on this machine share; the default with "
+        "--workers above 1 is one in a private temporary folder), or redis://[:PASSWORD@]HOST"
+        ":PORT/DB, rediss://... or unix://PATH (shared by routers on any machine; needs "
+        "nomyo-router[redis])",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nomyo-router",
@@ -255,4 +276,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_flags(parser)
     _add_relay_flags(parser)
     _add_policy_flags(parser)
+    _add_state_flags(parser)
     return parser

@@ -14,6 +14,7 @@ from .config import RouterConfig
 from .relay import RelaySettings, relay_app
 from .serve import bind_socket, serve
 from .server_key import ServerKeyError, ServerKeys
+from .state import state_kind
 
 __all__ = ["OneLineFormatter", "build_served_app", "configure_logging", "run"]
 
@@ -93,7 +94,10 @@ def run(
     except OSError as error:
         logger.error("cannot listen on %s:%d: %s", config.host, config.port, error.strerror)
         return 2
-    logger.info("server key fingerprint %s (engine: %s)", keys.fingerprint, engine.name)
+    state = state_kind(config.state, config.workers)
+    logger.info(
+        "server key fingerprint %s (engine: %s, state: %s)", keys.fingerprint, engine.name, state
+    )
     try:
         if config.workers > 1:
             from .workers import serve_workers

@@ -47,13 +47,13 @@ from .body import read_body
 from .client_keys import ClientKeyCache
 from .engines import Engine, EngineError
 from .policy.admission import Admission
-from .policy.replay import ReplayCache, request_fingerprint
+from .policy.outage import store_required
+from .policy.replay import ReplayGuard, request_fingerprint
 from .policy.tiers import DEFAULT_TIER, TierPolicy
 from .problem import HTTPProblem
 from .server_key import ServerKeys
 
 __all__ = ["SecureCompletion", "decryption_failed"]
-
 _PAYLOAD_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _backend = PycaBackend()
 logger = logging.getLogger("nomyo_web.router")
@@ -124,7 +124,7 @@ class SecureCompletion:
         engine: Engine,
         admission: Admission,
         tiers: TierPolicy,
-        replay: ReplayCache,
+        replay: ReplayGuard,
         body_timeout: float,
     ) -> None:
         self.keys = keys
@@ -138,7 +138,8 @@ class SecureCompletion:
     async def handle(self, request: Request) -> Response:
         """The endpoint; every failure becomes an HTTPProblem (500 for the unexpected)."""
         try:
-            return await self._handle(request)
+            with store_required():
+                return await self._handle(request)
         except HTTPProblem:
             raise
         except Exception as error:
@@ -147,7 +148,7 @@ class SecureCompletion:
 
     async def _handle(self, request: Request) -> Response:
         address = request.client.host if request.client else "-"
-        self.admission.check(request.headers.get("authorization"), address)
+        await self.admission.check(request.headers.get("authorization"), address)
         ask = _check_headers(request, self.client_keys)
         body = await read_body(request, MAX_ENVELOPE_BYTES, self.body_timeout)
         try:

@@ -1,7 +1,9 @@
 """``--workers N``: N uvicorn worker processes sharing one socket and one key file.
 
 The parent binds the socket and makes sure the key file exists before any
-worker starts, so all workers load the same key. Each worker builds its own
+worker starts, so all workers load the same key. Unless ``--state`` names a
+store, the parent also makes the one the workers share: a SQLite database in a
+private temporary folder, removed when the parent exits. Each worker builds its own
 app from the config (passed through the environment, as uvicorn spawns fresh
 interpreters). SIGHUP is forwarded so every worker re-reads the key file with
 the usual grace; SIGTERM/SIGINT drain every worker.
@@ -10,18 +12,21 @@ the usual grace; SIGTERM/SIGINT drain every worker.
 from __future__ import annotations
 
 import base64
+import contextlib
+import dataclasses
 import logging
 import os
 import pickle
 import signal
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from starlette.applications import Starlette
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 from .config import RouterConfig
 from .serve import listening_url, uvicorn_config
+from .state import sqlite_spec
 
 __all__ = ["serve_workers", "worker_app"]
 
@@ -60,10 +65,23 @@ def serve_workers(
     config: RouterConfig, sock: socket.socket, announce: Callable[[str], None]
 ) -> int:
     """Run ``config.workers`` worker processes on ``sock`` until SIGTERM/SIGINT."""
-    os.environ[CONFIG_ENV] = base64.b64encode(pickle.dumps(config)).decode("ascii")
-    settings = uvicorn_config(
-        config, "nomyo_router.workers:worker_app", factory=True, workers=config.workers
-    )
-    url = listening_url(sock, config.tls_cert is not None)
-    _Supervisor(settings, [sock], announce=lambda: announce(url)).run()
+    with _shared_state(config) as config:
+        os.environ[CONFIG_ENV] = base64.b64encode(pickle.dumps(config)).decode("ascii")
+        settings = uvicorn_config(
+            config, "nomyo_router.workers:worker_app", factory=True, workers=config.workers
+        )
+        url = listening_url(sock, config.tls_cert is not None)
+        _Supervisor(settings, [sock], announce=lambda: announce(url)).run()
     return 0
+
+
+@contextlib.contextmanager
+def _shared_state(config: RouterConfig) -> Iterator[RouterConfig]:
+    """``config`` with a state store every worker shares (a private SQLite file if none)."""
+    if config.state is not None:
+        yield config
+        return
+    from .state.sqlite_store import private_database
+
+    with private_database() as path:
+        yield dataclasses.replace(config, state=sqlite_spec(path))

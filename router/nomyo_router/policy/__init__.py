@@ -6,4 +6,7 @@
 * ``rate_limit``: token buckets per API key or client address, for requests and for
   failed authentications (429 with ``Retry-After``).
 * ``replay``: answered ``X-Payload-ID``s and their sealed answers (409 on reuse).
+
+Buckets and answers live in a ``state`` store, so they hold across the workers
+and routers that share it.
 """

@@ -10,7 +10,9 @@ The order matters:
 3. A valid key spends from that key's bucket; without keys, the address's.
 
 The address is the one the HTTP server reports: the peer, or what a trusted
-proxy forwarded (``--trusted-proxy``).
+proxy forwarded (``--trusted-proxy``). Both budgets live in the state store, so
+they hold across workers and routers sharing it; when it does not answer, the
+check raises ``StateUnavailable`` (503) instead of letting the request through.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import logging
 
 from ..problem import HTTPProblem
+from ..state import StateStore
 from .api_keys import ApiKeys
 from .rate_limit import RateLimiter
 
@@ -31,30 +34,36 @@ class Admission:
     """The admission policy of the secure-completion endpoint."""
 
     def __init__(
-        self, api_keys: ApiKeys, rate_limiter: RateLimiter | None, failures_per_minute: int
+        self,
+        api_keys: ApiKeys,
+        rate_limiter: RateLimiter | None,
+        failures_per_minute: int,
+        store: StateStore,
     ) -> None:
         self.api_keys = api_keys
         self.rate_limiter = rate_limiter
-        self.failures = RateLimiter(failures_per_minute, TOO_MANY_FAILURES)
+        self.failures = RateLimiter(
+            store, failures_per_minute, scope="auth-failures", detail=TOO_MANY_FAILURES
+        )
 
-    def check(self, authorization: str | None, address: str) -> None:
+    async def check(self, authorization: str | None, address: str) -> None:
         """Raises HTTPProblem 401 or 429 unless this request may go on."""
         if self.api_keys.enabled:
-            self.failures.check_available(address)
+            await self.failures.check_available(address)
         try:
             api_key = self.api_keys.check(authorization)
         except HTTPProblem:
-            self._count_failure(address)
+            await self._count_failure(address)
             raise
         if self.rate_limiter is not None:
-            self.rate_limiter.check(api_key or f"addr:{address}")
+            await self.rate_limiter.check(api_key or f"addr:{address}")
 
-    def _count_failure(self, address: str) -> None:
-        if self.failures.spend(address):
+    async def _count_failure(self, address: str) -> None:
+        if await self.failures.spend(address):
             logger.warning(
                 "%s reached %d failed authentications a minute: it gets 429 until that refills",
                 address if address.isprintable() else repr(address),
                 self.failures.per_minute,
             )
         if self.rate_limiter is not None:
-            self.rate_limiter.check(f"addr:{address}")
+            await self.rate_limiter.check(f"addr:{address}")

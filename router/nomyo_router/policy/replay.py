@@ -2,24 +2,35 @@
 
 Each id is bound to a fingerprint of what was asked (body, client key, tier).
 The same id and fingerprint again gets the stored sealed bytes while they are
-kept (no second engine call); while the first is still running, the repeat
-waits for it. The same id with another fingerprint is refused (409). A failed
-attempt stores nothing, so a retry of it runs afresh. Memory is bounded by
-entry count, stored bytes and a TTL; the oldest entries go first.
+kept (no second engine call); while the first is still running — in this
+process or any other sharing the store — the repeat waits for it (up to
+``wait_limit`` seconds, then 504), never calling the engine itself. The same
+id with another fingerprint is refused (409). A failed attempt stores nothing,
+so a retry of it runs afresh. The store bounds what it keeps (entries, bytes,
+TTL; ``state.ReplayBounds``).
+
+Where a claim can outlive its owner (a store other processes share), the
+owner renews a ``LEASE``-second lease while it runs; if its process dies, the
+lease lapses and the next attempt runs afresh. A store that does not answer
+raises ``StateUnavailable`` (503): the check is never skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
-import time
-from collections import OrderedDict
+import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from ..problem import HTTPProblem
+from ..state import Claim, ClaimKind, StateStore, StateUnavailable
 
-__all__ = ["ReplayCache", "request_fingerprint"]
+__all__ = ["LEASE", "ReplayGuard", "request_fingerprint"]
+
+LEASE = 30.0  # seconds a running claim lasts unless renewed (every third of it)
+_POLL_FIRST, _POLL_MAX = 0.005, 0.1  # seconds between looks at a running claim
+_STILL_RUNNING = "The first request with this X-Payload-ID is still running"
 
 
 def request_fingerprint(body: bytes, public_key_header: str, tier: str) -> bytes:
@@ -31,96 +42,69 @@ def request_fingerprint(body: bytes, public_key_header: str, tier: str) -> bytes
     return digest.digest()
 
 
-@dataclass
-class _Entry:
-    fingerprint: bytes
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-    answer: bytes | None = None
-    expires: float = 0.0
+class ReplayGuard:
+    """Runs each payload id's request once over ``store``; repeats wait or get the answer."""
 
-
-class ReplayCache:
-    """Sealed answers by payload id, bounded by ``max_entries``, ``max_bytes`` and ``ttl``."""
-
-    def __init__(
-        self, max_entries: int = 4096, max_bytes: int = 64 * 1024 * 1024, ttl: float = 600.0
-    ) -> None:
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
-        self._bytes = 0
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self.ttl = ttl
-
-    def __len__(self) -> int:
-        return len(self._entries)
+    def __init__(self, store: StateStore, wait_limit: float, lease: float = LEASE) -> None:
+        self.store = store
+        self.wait_limit = wait_limit
+        self.lease = lease
 
     async def answer(
         self, payload_id: str, fingerprint: bytes, run: Callable[[], Awaitable[bytes]]
     ) -> tuple[bytes, bool]:
         """The sealed answer and whether it was a replay; ``run`` makes a fresh one."""
+        owner = secrets.token_hex(16)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.wait_limit
+        delay = _POLL_FIRST
         while True:
-            self._expire(time.monotonic())
-            entry = self._entries.get(payload_id)
-            if entry is None:
-                return await self._run(payload_id, fingerprint, run), False
-            if entry.fingerprint != fingerprint:
-                raise HTTPProblem(409, "X-Payload-ID was already used for a different request")
-            if entry.answer is not None:
-                return entry.answer, True
-            await entry.done.wait()  # the first attempt is running; loop to read its outcome
+            claim = await self.store.claim(payload_id, fingerprint, owner, self.lease)
+            if claim.kind is ClaimKind.CLAIMED:
+                return await self._run(payload_id, owner, run), False
+            answer = _settled(claim)
+            if answer is not None:
+                return answer, True
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise HTTPProblem(504, _STILL_RUNNING, retry_after=5)
+            await self.store.changed(payload_id, min(delay, remaining))
+            delay = min(2 * delay, _POLL_MAX)
 
-    async def _run(
-        self, payload_id: str, fingerprint: bytes, run: Callable[[], Awaitable[bytes]]
-    ) -> bytes:
-        entry = _Entry(fingerprint)
-        self._entries[payload_id] = entry
+    async def _run(self, payload_id: str, owner: str, run: Callable[[], Awaitable[bytes]]) -> bytes:
+        renewing = (
+            asyncio.create_task(self._renew(payload_id, owner)) if self.store.leases else None
+        )
         try:
             answer = await run()
         except BaseException:
-            self._entries.pop(payload_id, None)
+            await _stop(renewing)
+            with contextlib.suppress(StateUnavailable):  # then the claim lapses with its lease
+                await self.store.release(payload_id, owner)
             raise
-        else:
-            self._store(payload_id, entry, answer)
-            return answer
-        finally:
-            entry.done.set()
+        await _stop(renewing)
+        # Unstored (the store is gone), the answer still goes to its caller: the engine ran
+        # once for this claim; the store's health log says that it is unreachable.
+        with contextlib.suppress(StateUnavailable):
+            await self.store.keep(payload_id, owner, answer)
+        return answer
 
-    def _store(self, payload_id: str, entry: _Entry, answer: bytes) -> None:
-        if self._entries.get(payload_id) is not entry:
-            return
-        if len(answer) > self.max_bytes:
-            del self._entries[payload_id]
-            return
-        entry.answer = answer
-        entry.expires = time.monotonic() + self.ttl
-        self._bytes += len(answer)
-        self._entries.move_to_end(payload_id)
-        self._evict()
+    async def _renew(self, payload_id: str, owner: str) -> None:
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            with contextlib.suppress(StateUnavailable):
+                await self.store.renew(payload_id, owner, self.lease)
 
-    def _evict(self) -> None:
-        while self._entries and (
-            len(self._entries) > self.max_entries or self._bytes > self.max_bytes
-        ):
-            oldest = next(
-                (key for key, entry in self._entries.items() if entry.answer is not None), None
-            )
-            if oldest is None:
-                return
-            self._drop(oldest)
 
-    def _expire(self, now: float) -> None:
-        # Stored entries sit in the order they were stored, so their expiry times ascend.
-        expired: list[str] = []
-        for key, entry in self._entries.items():
-            if entry.answer is None:
-                continue
-            if entry.expires > now:
-                break
-            expired.append(key)
-        for key in expired:
-            self._drop(key)
+def _settled(claim: Claim) -> bytes | None:
+    """The stored answer; raises 409 on a conflict; None while the claim runs."""
+    if claim.kind is ClaimKind.CONFLICT:
+        raise HTTPProblem(409, "X-Payload-ID was already used for a different request")
+    return claim.answer if claim.kind is ClaimKind.STORED else None
 
-    def _drop(self, payload_id: str) -> None:
-        entry = self._entries.pop(payload_id)
-        if entry.answer is not None:
-            self._bytes -= len(entry.answer)
+
+async def _stop(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -35,6 +35,7 @@ from ..policy.api_keys import ApiKeys
 from ..policy.rate_limit import RateLimiter
 from ..problem import HTTPProblem
 from ..request_log import RequestLogMiddleware
+from ..state import ReplayBounds, open_store
 from .forward import Authorize, Forwarder
 from .http1 import Http1Pool
 from .settings import RelaySettings
@@ -51,9 +52,10 @@ class Relay:
     def __init__(self, settings: RelaySettings, authorize: Authorize | None) -> None:
         self.settings = settings
         self.key = UpstreamKey()
-        limiter = RateLimiter(settings.rate_limit) if settings.rate_limit else None
+        self.store = open_store(settings.state, ReplayBounds())
+        limiter = RateLimiter(self.store, settings.rate_limit) if settings.rate_limit else None
         admission = Admission(
-            ApiKeys(settings.caller_api_keys), limiter, settings.auth_failure_limit
+            ApiKeys(settings.caller_api_keys), limiter, settings.auth_failure_limit, self.store
         )
         self.forwarder = Forwarder(
             api_key=settings.api_key,
@@ -75,6 +77,7 @@ class Relay:
         if self._upstream is not None:
             await self._upstream.aclose()
             self._upstream = None
+        await self.store.aclose()
 
     async def public_key(self, request: Request) -> Response:
         key = await self.key.get(self.upstream)

@@ -30,6 +30,7 @@ from nomyo_web.protocol import (
 
 from ..body import read_body
 from ..policy.admission import Admission
+from ..policy.outage import store_required
 from ..problem import HTTPProblem
 from .http1 import Answer, AnswerTooLargeError, Http1Pool, UpstreamError, UpstreamTimeoutError
 from .upstream_key import UpstreamKey
@@ -76,7 +77,8 @@ class Forwarder:
 
     async def _admit(self, request: Request) -> None:
         address = request.client.host if request.client else "-"
-        self._admission.check(request.headers.get("authorization"), address)
+        with store_required():
+            await self._admission.check(request.headers.get("authorization"), address)
         if self._authorize is None:
             return
         allowed = self._authorize(request)

@@ -60,6 +60,7 @@ class RelaySettings:
     auth_failure_limit: int = 10
     caller_api_keys: tuple[str, ...] = field(default=(), repr=False)
     cors_origins: tuple[str, ...] = ()
+    state: str = field(default="memory", repr=False)  # where the limits live (--state)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "upstream", check_upstream_url(self.upstream, self.allow_http))
@@ -88,4 +89,5 @@ class RelaySettings:
             auth_failure_limit=config.auth_failure_limit,
             caller_api_keys=tuple(config.api_keys),
             cors_origins=tuple(config.cors_origins),
+            state=config.state or "memory",
         )
