@@ -75,7 +75,15 @@ def _raw_get(app: Any, raw_path: bytes) -> int:
         "server": ("testserver", 80),
     }
 
+    requested = False
+
     async def receive() -> dict[str, Any]:
+        # The request once, then the client leaves: Starlette 1.x's FileResponse
+        # listens for the disconnect while it streams.
+        nonlocal requested
+        if requested:
+            return {"type": "http.disconnect"}
+        requested = True
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
