@@ -42,6 +42,7 @@ __all__ = [
     "build_engine",
     "build_store",
     "exception_handlers",
+    "health",
     "json_response",
 ]
 
@@ -119,6 +120,22 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return json_response({"detail": "Internal server error"}, 500)
 
 
+async def health(engine_name: str, engine_ready: bool, store: StateStore) -> Response:
+    """``GET /healthz``: 200 when requests can be answered, else 503 saying why (with
+    Retry-After), so a load balancer stops sending to a router whose engine is loading
+    or whose state store does not answer."""
+    about = {"engine": engine_name, "state": store.name}
+    if not engine_ready:
+        body = {"detail": "Model is loading", "status": "loading", "ready": False}
+        return json_response({**body, **about}, 503, {"Retry-After": "5"})
+    try:
+        await store.ping()
+    except StateUnavailable:
+        body = {"detail": "State store unavailable", "status": "degraded", "ready": False}
+        return json_response({**body, **about}, 503, {"Retry-After": str(STATE_RETRY_AFTER)})
+    return json_response({"status": "ok", "ready": True, **about})
+
+
 def exception_handlers() -> dict[Any, Any]:
     """Every error as JSON ``{"detail": ...}``; the unexpected as a bare 500, logged by type."""
     return {HTTPException: _http_exception, HTTPProblem: _problem, Exception: _unexpected}
@@ -155,16 +172,7 @@ def build_app(
         )
 
     async def healthz(request: Request) -> Response:
-        about = {"engine": engine.name, "state": store.name}
-        if not engine.ready:
-            body = {"detail": "Model is loading", "status": "loading", "ready": False}
-            return json_response({**body, **about}, 503, {"Retry-After": "5"})
-        try:
-            await store.ping()
-        except StateUnavailable:
-            body = {"detail": "State store unavailable", "status": "degraded", "ready": False}
-            return json_response({**body, **about}, 503, {"Retry-After": str(STATE_RETRY_AFTER)})
-        return json_response({"status": "ok", "ready": True, **about})
+        return await health(engine.name, engine.ready, store)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

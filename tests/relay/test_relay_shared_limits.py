@@ -49,3 +49,16 @@ def test_a_relay_rate_limit_of_n_admits_n_in_all(
     statuses = [answer.status_code for answer in answers]
     assert statuses.count(429) == 9, statuses  # the 3 admitted: 400 from the upstream
     assert len(wire.posts()) == 3
+
+
+def test_a_relay_whose_redis_is_down_says_so_on_healthz(wire: Mitm) -> None:
+    """A load balancer must see a relay that would answer 503 as not ready."""
+    server = RedisServer(started=False)
+    with server, start_relay(wire.url, "--rate-limit", "3", "--state", server.url) as relay:
+        down = httpx.get(relay.url + "/healthz", timeout=10)
+        assert down.status_code == 503
+        assert (down.json()["ready"], down.json()["state"]) == (False, "redis")
+        assert down.headers["retry-after"] == "2"
+        server.start()
+        up = httpx.get(relay.url + "/healthz", timeout=10)
+        assert (up.status_code, up.json()["state"]) == (200, "redis")

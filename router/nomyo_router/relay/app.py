@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from nomyo_web.protocol import PATH_PUBLIC_KEY, PATH_SECURE_COMPLETION
 
-from ..app import exception_handlers, json_response
+from ..app import exception_handlers, health
 from ..cors import CorsMiddleware
 from ..policy.admission import Admission
 from ..policy.api_keys import ApiKeys
@@ -94,7 +94,7 @@ class Relay:
             raise HTTPProblem(500, "Internal server error") from None
 
     async def healthz(self, request: Request) -> Response:
-        return json_response({"status": "ok", "ready": True, "engine": "relay"})
+        return await health("relay", True, self.store)
 
 
 def relay_app(settings: RelaySettings, authorize: Authorize | None = None) -> Starlette:
