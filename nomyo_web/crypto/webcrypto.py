@@ -31,6 +31,7 @@ Every algorithm parameter is spelled out at its call site.
 from __future__ import annotations
 
 import base64
+import inspect
 import os
 import textwrap
 from typing import Any
@@ -65,6 +66,7 @@ from . import (
     check_public_key_pem,
     spki_fingerprint,
 )
+from .key_pair_check import check_key_pair
 
 __all__ = ["WebCryptoBackend"]
 
@@ -135,6 +137,25 @@ class WebCryptoBackend:
         usages = js_array(["encrypt", "decrypt", "wrapKey", "unwrapKey"])
         pair = await self._subtle.generateKey(algorithm, False, usages)
         return await self._private_handle(pair.privateKey, pair.publicKey, bits)
+
+    async def adopt_key_pair(self, key_pair: object, bits: int = 4096) -> PrivateKeyHandle:
+        """A ``CryptoKeyPair`` the page generated (or a promise of one), once checked.
+
+        For a page that starts generating the client's first pair while Pyodide
+        loads (``key_pair=`` of the clients). It must be what
+        ``generate_private_key(bits)`` makes: see ``key_pair_check``.
+
+        Raises:
+            KeyFormatError: the pair (or what the promise gave) is refused, and why.
+        """
+        _check_rsa_bits(bits)
+        if inspect.isawaitable(key_pair):
+            try:
+                key_pair = await key_pair
+            except JsException:
+                raise KeyFormatError("key_pair's generation failed") from None
+        private, public = check_key_pair(key_pair, bits)
+        return await self._private_handle(private, public, bits)
 
     async def _private_handle(self, private: Any, public: Any, bits: int) -> PrivateKeyHandle:
         """The handle of a checked pair: the public half's SPKI is exported once, for its PEM."""
