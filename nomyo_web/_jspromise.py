@@ -27,7 +27,7 @@ from typing import Any
 import js
 from pyodide.ffi import to_js
 
-__all__ = ["after", "gather", "start"]
+__all__ = ["after", "gather", "later", "start"]
 
 # apply_row([f, self, args]) is Reflect.apply(f, self, args); a map callback's extra
 # arguments (index, array) are ignored by Function.prototype.apply.
@@ -40,11 +40,28 @@ _THEN = js.Reflect.get(js.Promise.prototype, "then")
 def start(function: Any, this: Any, *args: Any) -> Any:
     """``function.apply(this, args)`` called from JavaScript; its promise, with no ``Future``.
 
-    ``args`` are JavaScript values, or Python ones ``to_js`` converts (str, int,
-    bool, bytes); pass option objects already converted (``js_object``). A
-    synchronous throw raises ``JsException`` here.
+    ``args`` are JavaScript values, or Python ones converted in the same one
+    crossing: str, int, bool, bytes (a ``Uint8Array`` copy), lists (arrays) and
+    dicts (plain objects, as WebCrypto and ``fetch`` read them). A synchronous
+    throw raises ``JsException`` here.
     """
-    return _MAP.call(to_js([[function, this, list(args)]]), _APPLY_ROW)[0]
+    row = [[function, this, list(args)]]
+    return _MAP.call(to_js(row, dict_converter=js.Object.fromEntries), _APPLY_ROW)[0]
+
+
+def later(function: Any, this: Any, *args: Any) -> Any:
+    """The promise of ``function.apply(this, args)`` called from a microtask: a shallow stack.
+
+    Called straight from Python, a function runs above every frame of the Python
+    interpreter; a browser that records a request's initiator stack (DevTools, or
+    automation such as Playwright) walks them all for each ``fetch``. From a
+    microtask there is nothing beneath. A throw rejects the promise.
+    """
+    return start(_THEN, _resolved(), js.Reflect.apply.bind(None, function, this, to_js(list(args))))
+
+
+def _resolved() -> Any:
+    return start(js.Promise.resolve.bind(js.Promise), None)
 
 
 def after(function: Any, this: Any, *args: Any) -> Any:

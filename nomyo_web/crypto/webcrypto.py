@@ -92,16 +92,13 @@ class _RequestKey(bytearray):
         self.hkdf: Any = None
 
 
-def _aes_gcm() -> Any:
-    return js_object({"name": "AES-GCM"})
+_AES_GCM = {"name": "AES-GCM"}
+# Parameters of calls made through ``_jspromise``, which converts them with the call.
+_RSA_OAEP = {"name": "RSA-OAEP"}
 
 
-def _uses(*usages: str) -> Any:
-    return js_array(list(usages))
-
-
-def _aes_gcm_params(nonce: bytes) -> Any:
-    return js_object({"name": "AES-GCM", "iv": js_bytes(nonce), "tagLength": TAG_BYTES * 8})
+def _aes_gcm_params(nonce: bytes) -> dict[str, Any]:
+    return {"name": "AES-GCM", "iv": nonce, "tagLength": TAG_BYTES * 8}
 
 
 def _der_to_pem(der: bytes) -> str:
@@ -211,18 +208,14 @@ class WebCryptoBackend:
         data = js_bytes(plaintext)
         try:
             # Each call copies ``raw`` when it is made; ``data`` is read when the key is ready.
-            aes_key = start(
-                subtle.importKey, subtle, "raw", raw, _aes_gcm(), False, _uses("encrypt")
-            )
+            aes_key = start(subtle.importKey, subtle, "raw", raw, _AES_GCM, False, ["encrypt"])
             steps = [
                 after(subtle.encrypt, subtle, _aes_gcm_params(nonce), aes_key, data),
-                start(
-                    subtle.encrypt, subtle, js_object({"name": "RSA-OAEP"}), public_key.native, raw
-                ),
+                start(subtle.encrypt, subtle, _RSA_OAEP, public_key.native, raw),
             ]
             if for_request:
                 steps.append(
-                    start(subtle.importKey, subtle, "raw", raw, "HKDF", False, _uses("deriveKey"))
+                    start(subtle.importKey, subtle, "raw", raw, "HKDF", False, ["deriveKey"])
                 )
             done = await gather(*steps)
         except BaseException:
@@ -254,14 +247,14 @@ class WebCryptoBackend:
                 subtle.unwrapKey,
                 subtle,
                 "raw",
-                js_bytes(sealed.encrypted_key),
+                sealed.encrypted_key,
                 private_key.native,
-                js_object(_RSA_OAEP_SHA256),
-                _aes_gcm(),
+                _RSA_OAEP_SHA256,
+                _AES_GCM,
                 False,
-                _uses("decrypt"),
+                ["decrypt"],
             )
-            ciphertext = js_bytes(sealed.ciphertext + sealed.tag)
+            ciphertext = sealed.ciphertext + sealed.tag
             plain = after(
                 subtle.decrypt, subtle, _aes_gcm_params(sealed.nonce), aes_key, ciphertext
             )
@@ -287,17 +280,14 @@ class WebCryptoBackend:
         base = getattr(request_key, "hkdf", None)  # imported when the request was sealed
         if base is None:
             ikm = js_bytes(request_key)
-            base = start(subtle.importKey, subtle, "raw", ikm, "HKDF", False, _uses("deriveKey"))
-        hkdf = js_object(
-            {
-                "name": "HKDF",
-                "hash": "SHA-256",
-                "salt": js_bytes(b""),
-                "info": js_bytes(response_mac_info(payload_id)),
-            }
-        )
-        hmac = js_object(_HMAC_SHA256)
-        key = after(subtle.deriveKey, subtle, hkdf, base, hmac, False, _uses(operation))
+            base = start(subtle.importKey, subtle, "raw", ikm, "HKDF", False, ["deriveKey"])
+        hkdf = {
+            "name": "HKDF",
+            "hash": "SHA-256",
+            "salt": b"",
+            "info": response_mac_info(payload_id),
+        }
+        key = after(subtle.deriveKey, subtle, hkdf, base, _HMAC_SHA256, False, [operation])
         try:
             return await after(getattr(subtle, operation), subtle, "HMAC", key, *args)
         except JsException:
@@ -309,12 +299,12 @@ class WebCryptoBackend:
     async def response_mac(
         self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage
     ) -> bytes:
-        data = js_bytes(response_mac_input(answer))
+        data = response_mac_input(answer)
         return py_bytes(await self._response_mac(request_key, payload_id, "sign", data))
 
     async def verify_response_mac(
         self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage, mac: bytes
     ) -> None:
-        data = js_bytes(response_mac_input(answer))
-        if not await self._response_mac(request_key, payload_id, "verify", js_bytes(mac), data):
+        data = response_mac_input(answer)
+        if not await self._response_mac(request_key, payload_id, "verify", mac, data):
             raise OpenError()

@@ -65,23 +65,23 @@ class FetchTransport:
 
         self._fetch = fetch if fetch is not None else js.fetch
 
-    def _init(self, request: Request, signal: Any) -> Any:
-        from .._js import js_bytes, js_object
-
+    def _init(self, request: Request, signal: Any) -> dict[str, Any]:
+        """``fetch``'s options, as a dict the call converts (``_jspromise``): plain objects."""
         options: dict[str, Any] = {
             "method": request.method,
-            "headers": js_object(request.headers),
+            "headers": dict(request.headers),
             "cache": _cache_mode(request.method),
             "credentials": "omit",
             "redirect": "manual",
             "signal": signal,
         }
         if request.content is not None:
-            options["body"] = js_bytes(request.content)
-        return js_object(options)
+            options["body"] = request.content  # a Uint8Array copy: the sealed envelope
+        return options
 
     async def handle_async_request(self, request: Request) -> Response:
         from .._js import JsException, js, js_array
+        from .._jspromise import later
 
         controller = js.AbortController.new()
         signal = controller.signal
@@ -93,7 +93,8 @@ class FetchTransport:
             deadline = js.AbortSignal.timeout(timeout_ms)
             signal = js.AbortSignal.any(js_array([signal, deadline]))
         try:
-            answer = await self._fetch(request.url, self._init(request, signal))
+            init = self._init(request, signal)
+            answer = await later(self._fetch, None, request.url, init)
             if _is_redirect(answer):
                 controller.abort()
                 raise TransportError("redirect refused: an envelope is never sent elsewhere")
