@@ -45,11 +45,11 @@ async def _cpython(url: str, pid: int, plan: dict[str, int]) -> dict[str, Any]:
 
 
 async def _chromium(stub_url: str, plan: dict[str, int]) -> dict[str, Any]:
-    from .browser import _load, bench_pages
+    from .browser import bench_pages, load_page
 
-    async with bench_pages(stub_url) as (origin, router_url, browser):
+    async with bench_pages(stub_url) as ([origin], router_url, browser):
         url = f"{origin}/bench/openai.html?router={router_url}"
-        context, page, _ready, _size = await _load(browser, url)
+        context, page, _ready, _size = await load_page(browser, url)
         try:
             times = await _alternate(page, plan)
             parse = await page.evaluate("benchParse()")

@@ -116,7 +116,7 @@ def judge(report: dict[str, Any]) -> list[dict[str, Any]]:
         _target(
             "Chromium nomyo_web (Pyodide) per call ÷ JavaScript floor",
             _get(report, "browser", "per_call", "pyodide_over_js_floor"),
-            1.3,
+            1.2,
             False,
         ),
         _target(
@@ -134,7 +134,14 @@ def judge(report: dict[str, Any]) -> list[dict[str, Any]]:
         _target(
             "Chromium navigation → ready client ÷ bare loadPyodide()",
             _get(report, "browser", "cold_start", "ready_client_over_bare"),
-            1.2,
+            1.1,
+            False,
+        ),
+        _target(
+            "demo page: navigation → first sealed answer shown ÷ (bare loadPyodide() + one"
+            " plain-JavaScript call)",
+            _get(report, "browser", "cold_start", "demo_first_answer_over_bare_plus_js_call"),
+            1.15,
             False,
         ),
         *_router_levels(report),

@@ -24,6 +24,7 @@ backends unless they are given.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -32,8 +33,8 @@ from ._exchange import CallOptions, exchange
 from ._placement import Placement
 from ._runtime import can_start_threads, default_crypto, default_transport_factory
 from .crypto import CryptoBackend, PrivateKeyHandle, PublicKeyHandle
-from .errors import ClientDisposedError, InvalidRequestError
-from .keys import ClientKeys
+from .errors import ClientDisposedError, InvalidParameterError, InvalidRequestError
+from .keys import KEY_BITS, ClientKeys, FirstPair
 from .protocol import MAX_PUBLIC_KEY_BYTES, PATH_PUBLIC_KEY, is_decryption_failure, wipe
 from .server_key import FetchPem, ServerKeyCache, normalise_fingerprint
 from .transport import AsyncTransport, Request
@@ -50,6 +51,21 @@ def _being_cancelled() -> bool:
     return task is not None and task.cancelling() > 0
 
 
+def _adopting(crypto: CryptoBackend, key_pair: object) -> FirstPair:
+    """The first-pair source for ``key_pair``: the backend's ``adopt_key_pair`` (WebCrypto's).
+
+    Raises:
+        InvalidParameterError: the backend cannot take a page's key pair (not WebCrypto).
+    """
+    adopt = getattr(crypto, "adopt_key_pair", None)
+    if adopt is None:
+        raise InvalidParameterError(
+            "key_pair is a WebCrypto CryptoKeyPair for the WebCrypto backend (Pyodide); "
+            f"the {getattr(crypto, 'name', type(crypto).__name__)} backend cannot take one"
+        )
+    return functools.partial(adopt, key_pair, KEY_BITS)
+
+
 class ClientCore:
     """Keys, server keys, transports and the exchange itself, behind one call.
 
@@ -61,6 +77,9 @@ class ClientCore:
         key_rotation_interval: seconds between client key pairs; None never rotates.
         server_key_fingerprint: the only server key accepted (SHA-256 hex of its SPKI).
         logger: where diagnostics go (never plaintext, keys or API keys).
+        key_pair: the first client key pair, made by the page (a WebCrypto
+            ``CryptoKeyPair`` or a promise of one); needs a backend with
+            ``adopt_key_pair`` (WebCrypto). Checked before its first use.
     """
 
     def __init__(
@@ -72,6 +91,7 @@ class ClientCore:
         key_rotation_interval: float | None = None,
         server_key_fingerprint: str | None = None,
         logger: logging.Logger | None = None,
+        key_pair: object | None = None,
     ) -> None:
         self._logger = logger or logging.getLogger("nomyo_web")
         self._pin = normalise_fingerprint(server_key_fingerprint)
@@ -80,7 +100,8 @@ class ClientCore:
         else:
             self._transports = PerLoopTransports(transport_factory or default_transport_factory())
         self._crypto = crypto or default_crypto()
-        self._keys = ClientKeys(self._crypto, key_rotation_interval, self._logger)
+        first = _adopting(self._crypto, key_pair) if key_pair is not None else None
+        self._keys = ClientKeys(self._crypto, key_rotation_interval, self._logger, first)
         self._server_keys: dict[str, ServerKeyCache] = {}
         self._placement = Placement(self._transports, threads=can_start_threads())
         self._disposed = False

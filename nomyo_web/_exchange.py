@@ -14,6 +14,7 @@ the extension) and refused under ``"required"``.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -81,11 +82,17 @@ class CallOptions:
     response_auth: ResponseAuth = "auto"
 
 
+@functools.lru_cache(maxsize=4)
+def _public_key_header(pem: str) -> str:
+    """``X-Public-Key`` for a client key: the same for every request until it rotates."""
+    return encode_public_key_header(pem)
+
+
 def _headers(private_key: PrivateKeyHandle, payload_id: str, opts: CallOptions) -> dict[str, str]:
     headers = {
         "Content-Type": ENVELOPE_CONTENT_TYPE,
         HEADER_PAYLOAD_ID: payload_id,
-        HEADER_PUBLIC_KEY: encode_public_key_header(private_key.public.pem),
+        HEADER_PUBLIC_KEY: _public_key_header(private_key.public.pem),
     }
     if opts.api_key:
         headers["Authorization"] = f"Bearer {opts.api_key}"

@@ -91,6 +91,7 @@ class ClientBase:
         logger: logging.Logger | None = None,
         crypto: CryptoBackend | None = None,
         response_auth: ResponseAuth = "auto",
+        key_pair: object | None = None,
     ) -> None:
         """Check the options and start generating the client key pair.
 
@@ -119,9 +120,18 @@ class ClientBase:
                 without the extension send today; ``"required"`` refuses them with
                 SecurityError, which closes the forged-answer hole against an
                 intermediary. A MAC that is present is always checked.
+            key_pair: Pyodide only: the first client key pair, which the page began
+                generating in JavaScript before Pyodide had loaded (a WebCrypto
+                ``CryptoKeyPair``, or the promise ``crypto.subtle.generateKey``
+                returned). It must be RSA-OAEP, SHA-256, 4096 bits, exponent 65537,
+                its private key non-extractable with the ``unwrapKey`` usage; it is
+                checked before its first use, never exported, and rotated like a
+                pair of the client's own. A refused pair fails every call with
+                SecurityError saying why.
 
         Raises:
-            InvalidParameterError: a bad option, or a ``key_dir``.
+            InvalidParameterError: a bad option, a ``key_dir``, or a ``key_pair`` outside
+                Pyodide (the ``cryptography`` backend cannot take one).
             SecurityError: an ``http://`` base URL without ``allow_http``.
             APIConnectionError: the TLS set-up (the CA bundle) cannot be read.
         """
@@ -141,6 +151,7 @@ class ClientBase:
             key_rotation_interval=options.check_rotation_interval(key_rotation_interval),
             server_key_fingerprint=server_key_fingerprint,
             logger=logger,
+            key_pair=key_pair,
         )
         # Closes the client's own loop thread, if it started one, when the client goes.
         weakref.finalize(self, self._core.shutdown)

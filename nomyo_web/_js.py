@@ -15,7 +15,15 @@ from typing import Any
 import js
 from pyodide.ffi import JsException, to_js
 
-__all__ = ["JsException", "js", "js_array", "js_bytes", "js_object", "py_bytes"]
+__all__ = [
+    "JsException",
+    "js",
+    "js_array",
+    "js_bytes",
+    "js_object",
+    "py_bytes",
+    "take_bytearray",
+]
 
 
 def js_object(options: Mapping[str, Any]) -> Any:

@@ -100,6 +100,8 @@ def _check_host(host: str) -> None:
             "base_url's host must be ASCII: write an international domain name in its "
             "xn-- (Punycode) form"
         )
+    if "xn--" not in host.lower():
+        return  # what the idna codec's own fast path returns, without importing it
     try:
         host.encode("ascii").decode("idna")
     except UnicodeError:

@@ -2,10 +2,12 @@
 
 The first pair is generated in the background as soon as an event loop is
 running (at construction when the client is built inside one, else at the
-first call). After that no request waits on key generation: rotation
-generates the next pair while the current one stays in use, then swaps it in.
-A request holds the handle it sealed with, so it is opened with that key even
-if a rotation happens while it is in flight.
+first call) -- or, when the page began generating it before Pyodide had even
+loaded (``key_pair=``), taken from the page once the backend has checked it.
+After that no request waits on key generation: rotation generates the next
+pair while the current one stays in use, then swaps it in. A request holds the
+handle it sealed with, so it is opened with that key even if a rotation
+happens while it is in flight.
 
 The pair belongs to no event loop; the tasks that make it do. Rotation is a
 timer (``loop.call_later``, never a sleeping task, so a loop that ends leaves
@@ -20,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from ._tasks import cancel_from_any_thread, running_loop
-from .crypto import CryptoBackend, PrivateKeyHandle
+from .crypto import CryptoBackend, KeyFormatError, PrivateKeyHandle
 from .errors import ClientDisposedError, SecurityError
 
 __all__ = ["KEY_BITS", "ClientKeys"]
@@ -49,16 +52,27 @@ def _retrieve(task: asyncio.Task[PrivateKeyHandle]) -> None:
         task.exception()
 
 
+FirstPair = Callable[[], Awaitable[PrivateKeyHandle]]
+"""Where the first pair comes from instead of ``generate_private_key`` (``KeyFormatError``)."""
+
+
 class ClientKeys:
-    """Owns the client's RSA key pair; never writes it anywhere."""
+    """Owns the client's RSA key pair; never writes it anywhere.
+
+    ``first``: the source of the first pair (a page's own, checked), if not generated here.
+    A pair it refuses fails every call with ``SecurityError`` saying why; rotations are
+    always generated here.
+    """
 
     def __init__(
         self,
         crypto: CryptoBackend,
         rotation_interval: float | None,
         logger: logging.Logger,
+        first: FirstPair | None = None,
     ) -> None:
         self._crypto = crypto
+        self._first_source = first
         self._interval = rotation_interval if rotation_interval else None
         self._logger = logger
         self._current: PrivateKeyHandle | None = None
@@ -95,7 +109,15 @@ class ClientKeys:
         return task
 
     async def _generate_first(self) -> PrivateKeyHandle:
-        key = await self._crypto.generate_private_key(KEY_BITS)
+        source = self._first_source
+        if source is None:
+            key = await self._crypto.generate_private_key(KEY_BITS)
+        else:
+            try:
+                key = await source()
+            except KeyFormatError as exc:
+                raise SecurityError(f"the client's key_pair was refused: {exc}") from None
+            self._first_source = None  # rotations generate their own
         if self._disposed:
             # A generation that finished as dispose() ran (in another thread, or in a
             # backend that cannot be interrupted) must not install a key.
@@ -130,7 +152,7 @@ class ClientKeys:
         task = self._ensure_first()
         try:
             return await asyncio.shield(task)
-        except (ClientDisposedError, asyncio.CancelledError):
+        except (ClientDisposedError, SecurityError, asyncio.CancelledError):
             raise
         except Exception as exc:
             self._logger.debug("client key generation failed: %s", type(exc).__name__)
@@ -205,6 +227,7 @@ class ClientKeys:
             cancel_from_any_thread(task)
         self._rotation = None
         self._first = None
+        self._first_source = None
         if self._current is not None:
             self._current.forget()
             self._current = None

@@ -1,7 +1,12 @@
-// The demo page: boots Pyodide from this server, installs nomyo-web with
-// micropip from the local lock, imports demo.py and chats through it. The
-// conversation, the API key and the key pair live in this tab's memory only:
-// nothing is written to any storage.
+// The demo page: boots Pyodide from this server with nomyo-web from the local
+// lock, imports demo.py and chats through it. The conversation, the API key and
+// the key pair live in this tab's memory only: nothing is written to any storage.
+//
+// What does not need Python starts at once, in parallel with Pyodide's own
+// start: the client's RSA key pair (WebCrypto generates it off the main thread;
+// the private key is non-extractable and handed to the client as key_pair=),
+// the wheel (loadPyodide's `packages`, fetched while Pyodide boots), demo.py,
+// and the router's health check.
 import { loadPyodide } from './pyodide/pyodide.mjs';
 import {
   byId, el, renderAnswer, renderError, renderKeyReport, renderToolCalls, renderWireEntry, seconds,
@@ -43,36 +48,42 @@ function setStatus(state, text) {
 
 // ---- start-up, stage by stage ------------------------------------------------
 
+// Stages run side by side, so each keeps its own start.
 const stageTimes = {};
-let stageStart = 0;
+const stageStarts = {};
 
 function stage(name, state, note) {
   const item = document.querySelector(`[data-stage="${name}"]`);
   item.dataset.state = state;
-  if (state === 'active') stageStart = performance.now();
+  if (state === 'active') stageStarts[name] ??= performance.now();
   if (state === 'done') {
-    stageTimes[name] = performance.now() - stageStart;
+    stageTimes[name] = performance.now() - stageStarts[name];
     ui.loadProgress.value = Object.keys(stageTimes).length;
   }
   item.querySelector('.stage-time').textContent = note ?? (state === 'done' ? seconds(stageTimes[name]) : '');
 }
 
-async function loadRuntime() {
+/** The client's first key pair: exactly what nomyo_web's WebCrypto backend makes itself. */
+function startKeyPair() {
+  const started = performance.now();
+  const pair = crypto.subtle.generateKey(
+    { name: 'RSA-OAEP', modulusLength: 4096, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    false, ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey']);
+  return { pair, ms: pair.then(() => performance.now() - started) };
+}
+
+async function loadRuntime(demoSource) {
   stage('pyodide', 'active', 'loading…');
   const base = new URL('pyodide/', location.href).href;
   // Absolute URLs: a relative lockFileURL fails, and packageBaseUrl stops any CDN fallback.
+  // `packages` fetches the wheel (sha256 from the lock checked) while Pyodide boots.
   const pyodide = await loadPyodide({
-    indexURL: base, lockFileURL: `${base}pyodide-lock.json`, packageBaseUrl: base,
+    indexURL: base, lockFileURL: `${base}pyodide-lock.json`, packageBaseUrl: base, packages: ['nomyo-web'],
   });
   stage('pyodide', 'done');
-  stage('package', 'active', 'installing…');
-  await pyodide.loadPackage('micropip');
-  const micropip = pyodide.pyimport('micropip');
-  await micropip.install('nomyo-web');
-  micropip.destroy();
-  const source = await (await fetch(new URL('demo.py', location.href))).text();
-  pyodide.FS.writeFile('/home/pyodide/nomyo_demo.py', source);
-  const module = pyodide.pyimport('nomyo_demo'); // fails loudly if nomyo_web did not install
+  stage('package', 'active', 'importing…');
+  pyodide.FS.writeFile('/home/pyodide/nomyo_demo.py', await demoSource);
+  const module = pyodide.pyimport('nomyo_demo'); // fails loudly if nomyo_web did not load
   stage('package', 'done');
   return module;
 }
@@ -97,17 +108,18 @@ async function waitForRouter() {
 }
 
 async function boot() {
-  const module = await loadRuntime();
-  const demo = module.start(ROUTER, (json) => renderWireEntry(ui.wire, ui.wireEmpty, JSON.parse(json)));
-  addEventListener('pagehide', () => demo.dispose());
+  const key = startKeyPair();
+  const demoSource = fetch(new URL('demo.py', location.href)).then((response) => response.text());
+  const health = waitForRouter();
   stage('key', 'active', 'generating…');
-  const [report, health] = await Promise.all([
-    demo.key_report().then((json) => JSON.parse(json)),
-    waitForRouter(),
-  ]);
+  const module = await loadRuntime(demoSource);
+  const demo = module.start(ROUTER, (json) => renderWireEntry(ui.wire, ui.wireEmpty, JSON.parse(json)), key.pair);
+  addEventListener('pagehide', () => demo.dispose());
+  const [report, keyMs] = await Promise.all([demo.key_report().then((json) => JSON.parse(json)), key.ms]);
+  report.generated_ms ??= Math.round(keyMs);
   stage('key', 'done', seconds(report.generated_ms));
   renderKeyReport(ui.keyFacts, report);
-  return { demo, health };
+  return { demo, health: await health };
 }
 
 // ---- the conversation ---------------------------------------------------------

@@ -1,7 +1,8 @@
 """The demo page's Python: one nomyo_web client, and what it put on the wire.
 
-demo.js loads Pyodide, installs nomyo-web with micropip, then imports this
-module and calls ``start()`` once and ``ask()`` per request. Everything
+demo.js loads Pyodide with nomyo-web (from the local lock, while Pyodide
+starts), then imports this module and calls ``start()`` once and ``ask()`` per
+request. Everything
 here uses the package's public seams, never its internals:
 
 * ``WireRecorder`` wraps the page's transport (``transport=``): it sees each
@@ -9,9 +10,10 @@ here uses the package's public seams, never its internals:
   a description of it (sizes, protocol headers, whether any text the user
   typed appears in the body) to the page. It never reports the API key.
 * ``KeyWatch`` wraps the crypto backend (``crypto=``): when the client's key
-  pair is generated, it checks what a page script could do with the private
-  ``CryptoKey`` (read ``extractable``, try ``exportKey``) and keeps only that
-  report, never a reference to the key.
+  pair is generated -- or taken from the page, which starts generating it
+  before Pyodide loads (``key_pair=``) -- it checks what a page script could
+  do with the private ``CryptoKey`` (read ``extractable``, try ``exportKey``)
+  and keeps only that report, never a reference to the key.
 
 Nothing is written to any browser storage.
 """
@@ -131,12 +133,19 @@ class KeyWatch(WebCryptoBackend):
         started = time.perf_counter()
         handle = await super().generate_private_key(bits)
         ms = round((time.perf_counter() - started) * 1000)
+        return await self._report(handle, bits, ms)
+
+    async def adopt_key_pair(self, key_pair: object, bits: int = 4096) -> Any:
+        """The page's own pair, checked by the backend; its generation time is the page's."""
+        return await self._report(await super().adopt_key_pair(key_pair, bits), bits, None)
+
+    async def _report(self, handle: Any, bits: int, ms: int | None) -> Any:
         self.reports.append(await probe_private_key(handle.native, bits, ms))
         self.first_key.set()
         return handle
 
 
-async def probe_private_key(key: Any, bits: int, ms: int) -> dict[str, Any]:
+async def probe_private_key(key: Any, bits: int, ms: int | None) -> dict[str, Any]:
     """What this page can learn about a private ``CryptoKey``: its flags, and export attempts."""
     report: dict[str, Any] = {
         "type": key.type,
@@ -158,7 +167,7 @@ async def probe_private_key(key: Any, bits: int, ms: int) -> dict[str, Any]:
 class Demo:
     """The page's client and its two watchers."""
 
-    def __init__(self, base_url: str, report_wire: Any) -> None:
+    def __init__(self, base_url: str, report_wire: Any, key_pair: Any = None) -> None:
         host = urlsplit(base_url).hostname or ""
         self.wire = WireRecorder(FetchTransport(), report_wire)
         self.keys = KeyWatch()
@@ -169,6 +178,7 @@ class Demo:
             max_retries=1,
             transport=self.wire,
             crypto=self.keys,
+            key_pair=key_pair,
         )
 
     async def key_report(self) -> str:
@@ -203,6 +213,7 @@ def describe_error(error: Exception) -> dict[str, Any]:
     }
 
 
-def start(base_url: str, report_wire: Any) -> Demo:
-    """The page's one client, talking to ``base_url``."""
-    return Demo(base_url, report_wire)
+def start(base_url: str, report_wire: Any, key_pair: Any = None) -> Demo:
+    """The page's one client, talking to ``base_url``; ``key_pair``: the page's first pair
+    (the promise of a WebCrypto ``CryptoKeyPair``), or None to generate one here."""
+    return Demo(base_url, report_wire, key_pair)

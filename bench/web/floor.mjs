@@ -1,6 +1,8 @@
 // The JavaScript floor: the protocol written directly on WebCrypto and fetch, with the
 // same keys (RSA-4096 OAEP-SHA256, non-extractable private key), the same envelope
-// and the same checks on the answer (version, algorithm, tag, payload-id binding).
+// and the same checks on the answer (version, algorithm, response_mac before opening,
+// tag, payload-id binding). `new Floor(router, { responseMac: false })` skips the
+// response_mac check: the floor as it was before the extension, for comparisons.
 const subtle = crypto.subtle;
 const OAEP = { name: "RSA-OAEP" };
 const MODEL = "bench-stub";
@@ -26,14 +28,48 @@ function toPem(der) {
   return `-----BEGIN PUBLIC KEY-----\n${lines}\n-----END PUBLIC KEY-----\n`;
 }
 
+// response_mac (protocol.md): HKDF-SHA256 of the request's AES key, then HMAC-SHA256
+// over the answer's nonce, ciphertext, tag and wrapped key, each framed by its length.
+const LABEL = new TextEncoder().encode("nomyo-response-auth-v1");
+
+function framed(parts) {
+  const out = new Uint8Array(parts.reduce((n, part) => n + 8 + part.length, 0));
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const part of parts) {
+    view.setBigUint64(at, BigInt(part.length));
+    out.set(part, at + 8);
+    at += 8 + part.length;
+  }
+  return out;
+}
+
+async function checkResponseMac(envelope, requestKey, payloadId) {
+  if (envelope.response_mac === undefined) return; // a server without the extension
+  const id = new TextEncoder().encode(payloadId);
+  const info = new Uint8Array(LABEL.length + 1 + id.length);
+  info.set(LABEL);
+  info.set(id, LABEL.length + 1);
+  const base = await subtle.importKey("raw", requestKey, "HKDF", false, ["deriveKey"]);
+  const macKey = await subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info }, base,
+    { name: "HMAC", hash: "SHA-256", length: 256 }, false, ["verify"]);
+  const payload = envelope.encrypted_payload;
+  const input = framed([payload.nonce, payload.ciphertext, payload.tag, envelope.encrypted_aes_key].map(fromBase64));
+  if (!(await subtle.verify("HMAC", macKey, fromBase64(envelope.response_mac), input))) {
+    throw new Error("response_mac does not verify");
+  }
+}
+
 function fromPem(pem) {
   return fromBase64(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""));
 }
 
 export class Floor {
-  static async create(router) {
+  static async create(router, { responseMac = true } = {}) {
     const floor = new Floor();
     floor.router = router;
+    floor.responseMac = responseMac;
     floor.keys = await subtle.generateKey(
       { name: "RSA-OAEP", modulusLength: 4096, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
       false, ["encrypt", "decrypt"]);
@@ -48,8 +84,9 @@ export class Floor {
     const aesKey = await subtle.generateKey({ name: "AES-GCM", length: 256 }, true, ["encrypt"]);
     const nonce = crypto.getRandomValues(new Uint8Array(12));
     const sealed = new Uint8Array(await subtle.encrypt({ name: "AES-GCM", iv: nonce }, aesKey, plaintext));
-    const wrapped = await subtle.encrypt(OAEP, this.serverKey, await subtle.exportKey("raw", aesKey));
-    return JSON.stringify({
+    const rawKey = await subtle.exportKey("raw", aesKey); // kept for the answer's response_mac
+    const wrapped = await subtle.encrypt(OAEP, this.serverKey, rawKey);
+    const body = JSON.stringify({
       version: "1.0",
       algorithm: "hybrid-aes256-rsa4096",
       encrypted_payload: {
@@ -61,12 +98,14 @@ export class Floor {
       key_algorithm: "RSA-OAEP-SHA256",
       payload_algorithm: "AES-256-GCM",
     });
+    return { body, rawKey };
   }
 
-  async open(envelope) {
+  async open(envelope, requestKey, payloadId) {
     if (envelope.version !== "1.0" || envelope.algorithm !== "hybrid-aes256-rsa4096") {
       throw new Error("downgraded envelope");
     }
+    if (this.responseMac) await checkResponseMac(envelope, requestKey, payloadId);
     const payload = envelope.encrypted_payload;
     const raw = await subtle.decrypt(OAEP, this.keys.privateKey, fromBase64(envelope.encrypted_aes_key));
     const aesKey = await subtle.importKey("raw", raw, { name: "AES-GCM" }, false, ["decrypt"]);
@@ -81,14 +120,14 @@ export class Floor {
 
   async call() {
     const payloadId = crypto.randomUUID();
-    const body = await this.seal(new TextEncoder().encode(JSON.stringify({ model: MODEL, messages: MESSAGES })));
+    const { body, rawKey } = await this.seal(new TextEncoder().encode(JSON.stringify({ model: MODEL, messages: MESSAGES })));
     const answer = await fetch(`${this.router}/v1/chat/secure_completion`, {
       method: "POST",
       headers: { "Content-Type": "application/octet-stream", "X-Payload-ID": payloadId, "X-Public-Key": this.publicHeader },
       body,
     });
     if (answer.status !== 200) throw new Error(`router answered ${answer.status}`);
-    const completion = await this.open(await answer.json());
+    const completion = await this.open(await answer.json(), rawKey, payloadId);
     if (completion._metadata?.payload_id !== payloadId) throw new Error("answer bound to another request");
     if (completion.choices[0].message.content !== MESSAGES[0].content) throw new Error("unexpected answer");
   }

@@ -4,32 +4,48 @@ The client's RSA private key is a ``CryptoKey`` generated non-extractable:
 no script in the page, this package included, can export it. Its public half
 is exported once (SPKI) for the PEM sent as ``X-Public-Key``.
 
-The per-message AES-256-GCM key is generated inside WebCrypto and leaves it
-wrapped (``wrapKey`` with RSA-OAEP); on open it is unwrapped straight into a
-non-extractable ``CryptoKey``. The one exception is a request's key, which the
-client needs again to check the answer's ``response_mac``: ``seal_request``
-exports it once into a ``bytearray`` (zeroing the JavaScript copy), and the
-client wipes that when the answer is checked. An answer's key never leaves
-WebCrypto. WebCrypto's AES-GCM output is ``ciphertext || tag``; the tag is
-split off because the envelope keeps them apart.
+A message's AES-256-GCM key is 32 bytes from ``crypto.getRandomValues``,
+imported into WebCrypto as a non-extractable ``CryptoKey`` and wrapped for
+the recipient with RSA-OAEP (``encrypt`` of the raw bytes: the same bytes
+``wrapKey("raw")`` would produce). A request's key bytes are kept, as a
+``bytearray`` the client wipes once the answer is checked (the JavaScript copy
+is zeroed at once): they are the secret the answer's ``response_mac`` is bound
+to. On open, an answer's key is unwrapped straight into a non-extractable
+``CryptoKey`` and never leaves WebCrypto. WebCrypto's AES-GCM output is
+``ciphertext || tag``; the tag is split off because the envelope keeps them apart.
 
 ``response_mac``: the request key is imported as a non-extractable HKDF key
-and the HMAC key is *derived* into WebCrypto (``deriveKey``, which computes
-what ``deriveBits`` followed by an HMAC ``importKey`` would, but never puts
-the derived bytes in a buffer); ``verify`` compares in constant time.
+(when the request is sealed, alongside its AES key) and the HMAC key is
+*derived* into WebCrypto (``deriveKey``, which computes what ``deriveBits``
+followed by an HMAC ``importKey`` would, but never puts the derived bytes in a
+buffer); ``verify`` compares in constant time.
+
+Every JavaScript promise Pyodide sees, and every await of one, costs its event
+loop a turn or two; so the calls of one operation are started and chained in
+JavaScript (``_jspromise``) and awaited once: sealing a request, checking a
+``response_mac`` and opening an answer are one await each.
 
 Every algorithm parameter is spelled out at its call site.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
+import inspect
 import os
 import textwrap
 from typing import Any
 
-from .._js import JsException, js, js_array, js_bytes, js_object, py_bytes, take_bytearray
+from .._js import (
+    JsException,
+    js,
+    js_array,
+    js_bytes,
+    js_object,
+    py_bytes,
+    take_bytearray,
+)
+from .._jspromise import after, gather, start
 from ..protocol import (
     AES_KEY_BYTES,
     MAX_RSA_BITS,
@@ -40,6 +56,7 @@ from ..protocol import (
     SealedMessage,
     response_mac_info,
     response_mac_input,
+    wipe,
 )
 from . import (
     KeyFormatError,
@@ -49,18 +66,39 @@ from . import (
     check_public_key_pem,
     spki_fingerprint,
 )
+from .key_pair_check import check_key_pair
 
 __all__ = ["WebCryptoBackend"]
 
 _RSA_OAEP_SHA256 = {"name": "RSA-OAEP", "hash": "SHA-256"}
 _PUBLIC_EXPONENT_65537 = b"\x01\x00\x01"
-_AES_GCM_256 = {"name": "AES-GCM", "length": AES_KEY_BYTES * 8}
 # Without "length" an HMAC key derived by deriveKey is one hash *block* (512 bits) long.
 _HMAC_SHA256 = {"name": "HMAC", "hash": "SHA-256", "length": RESPONSE_MAC_BYTES * 8}
 
 
-def _aes_gcm_params(nonce: bytes) -> Any:
-    return js_object({"name": "AES-GCM", "iv": js_bytes(nonce), "tagLength": TAG_BYTES * 8})
+class _RequestKey(bytearray):
+    """A message's AES key bytes; for a request, also its key imported for HKDF (``hkdf``).
+
+    A ``bytearray`` the client wipes; ``hkdf`` is a non-extractable ``CryptoKey``.
+    """
+
+    __slots__ = ("hkdf",)
+
+    def __init__(self, random: Any) -> None:
+        """Take the bytes of the ``Uint8Array`` ``random``, and zero it."""
+        super().__init__(AES_KEY_BYTES)
+        random.assign_to(self)
+        random.fill(0)
+        self.hkdf: Any = None
+
+
+_AES_GCM = {"name": "AES-GCM"}
+# Parameters of calls made through ``_jspromise``, which converts them with the call.
+_RSA_OAEP = {"name": "RSA-OAEP"}
+
+
+def _aes_gcm_params(nonce: bytes) -> dict[str, Any]:
+    return {"name": "AES-GCM", "iv": nonce, "tagLength": TAG_BYTES * 8}
 
 
 def _der_to_pem(der: bytes) -> str:
@@ -95,9 +133,32 @@ class WebCryptoBackend:
         # extractable=False applies to the private key; a pair's public key is always exportable.
         usages = js_array(["encrypt", "decrypt", "wrapKey", "unwrapKey"])
         pair = await self._subtle.generateKey(algorithm, False, usages)
-        der = py_bytes(await self._subtle.exportKey("spki", pair.publicKey))
-        public = PublicKeyHandle(_der_to_pem(der), bits, spki_fingerprint(der), pair.publicKey)
-        return PrivateKeyHandle(public, pair.privateKey)
+        return await self._private_handle(pair.privateKey, pair.publicKey, bits)
+
+    async def adopt_key_pair(self, key_pair: object, bits: int = 4096) -> PrivateKeyHandle:
+        """A ``CryptoKeyPair`` the page generated (or a promise of one), once checked.
+
+        For a page that starts generating the client's first pair while Pyodide
+        loads (``key_pair=`` of the clients). It must be what
+        ``generate_private_key(bits)`` makes: see ``key_pair_check``.
+
+        Raises:
+            KeyFormatError: the pair (or what the promise gave) is refused, and why.
+        """
+        _check_rsa_bits(bits)
+        if inspect.isawaitable(key_pair):
+            try:
+                key_pair = await key_pair
+            except JsException:
+                raise KeyFormatError("key_pair's generation failed") from None
+        private, public = check_key_pair(key_pair, bits)
+        return await self._private_handle(private, public, bits)
+
+    async def _private_handle(self, private: Any, public: Any, bits: int) -> PrivateKeyHandle:
+        """The handle of a checked pair: the public half's SPKI is exported once, for its PEM."""
+        der = py_bytes(await self._subtle.exportKey("spki", public))
+        handle = PublicKeyHandle(_der_to_pem(der), bits, spki_fingerprint(der), public)
+        return PrivateKeyHandle(handle, private)
 
     async def load_public_key(self, pem: str) -> PublicKeyHandle:
         der = check_public_key_pem(pem)  # importKey's own checks differ between browsers
@@ -121,108 +182,129 @@ class WebCryptoBackend:
     async def seal(
         self, plaintext: bytes | bytearray, public_key: PublicKeyHandle
     ) -> SealedMessage:
-        sealed, _ = await self._seal(plaintext, public_key)
+        sealed, key = await self._seal(plaintext, public_key, for_request=False)
+        wipe(key)
         return sealed
 
     async def seal_request(
         self, plaintext: bytes | bytearray, public_key: PublicKeyHandle
     ) -> tuple[SealedMessage, bytearray]:
-        sealed, aes_key = await self._seal(plaintext, public_key)
-        return sealed, take_bytearray(await self._subtle.exportKey("raw", aes_key))
+        return await self._seal(plaintext, public_key, for_request=True)
 
     async def _seal(
-        self, plaintext: bytes | bytearray, public_key: PublicKeyHandle
-    ) -> tuple[SealedMessage, Any]:
-        """The sealed message and its AES ``CryptoKey`` (extractable: ``wrapKey`` needs that)."""
+        self, plaintext: bytes | bytearray, public_key: PublicKeyHandle, *, for_request: bool
+    ) -> tuple[SealedMessage, _RequestKey]:
+        """The sealed message and its AES key's bytes (with, for a request, its HKDF key).
+
+        The AES key's import, its RSA-OAEP wrapping and (for a request) its HKDF
+        import start at once; the encryption follows the import in JavaScript, and
+        Python awaits them all once.
+        """
         if public_key.native is None:
             raise KeyFormatError("the public key was disposed")
         subtle = self._subtle
         nonce = os.urandom(NONCE_BYTES)
-        aes_key = await subtle.generateKey(js_object(_AES_GCM_256), True, js_array(["encrypt"]))
+        raw = js.crypto.getRandomValues(js.Uint8Array.new(AES_KEY_BYTES))
         data = js_bytes(plaintext)
         try:
-            # Both operations only read the key: let WebCrypto run them side by side.
-            sealed, wrapped = await asyncio.gather(
-                subtle.encrypt(_aes_gcm_params(nonce), aes_key, data),
-                subtle.wrapKey("raw", aes_key, public_key.native, js_object(_RSA_OAEP_SHA256)),
-            )
+            # Each call copies ``raw`` when it is made; ``data`` is read when the key is ready.
+            aes_key = start(subtle.importKey, subtle, "raw", raw, _AES_GCM, False, ["encrypt"])
+            steps = [
+                after(subtle.encrypt, subtle, _aes_gcm_params(nonce), aes_key, data),
+                start(subtle.encrypt, subtle, _RSA_OAEP, public_key.native, raw),
+            ]
+            if for_request:
+                steps.append(
+                    start(subtle.importKey, subtle, "raw", raw, "HKDF", False, ["deriveKey"])
+                )
+            done = await gather(*steps)
+        except BaseException:
+            raw.fill(0)
+            raise
         finally:
             data.fill(0)  # the JavaScript copy of the plaintext
-        sealed_bytes = py_bytes(sealed)
-        message = SealedMessage(
-            sealed_bytes[:-TAG_BYTES], nonce, sealed_bytes[-TAG_BYTES:], py_bytes(wrapped)
-        )
-        return message, aes_key
+        key = _RequestKey(raw)  # and the JavaScript copy is zeroed
+        if for_request:
+            key.hkdf = done[2]
+        sealed = py_bytes(done[0])
+        message = SealedMessage(sealed[:-TAG_BYTES], nonce, sealed[-TAG_BYTES:], py_bytes(done[1]))
+        return message, key
 
     async def open(self, sealed: SealedMessage, private_key: PrivateKeyHandle) -> bytearray:
+        """Unwrap the AES key (into WebCrypto only) and decrypt: one chain, one await.
+
+        The key's size is checked when both are done: a key that is not AES-256
+        (a "raw" import also takes 16 and 24 bytes) fails the open, and what it
+        decrypted is zeroed unread.
+        """
         if private_key.native is None or len(sealed.nonce) != NONCE_BYTES:
             raise OpenError()
         if len(sealed.tag) != TAG_BYTES:
             raise OpenError()
         subtle = self._subtle
         try:
-            aes_key = await subtle.unwrapKey(
+            aes_key = start(
+                subtle.unwrapKey,
+                subtle,
                 "raw",
-                js_bytes(sealed.encrypted_key),
+                sealed.encrypted_key,
                 private_key.native,
-                js_object(_RSA_OAEP_SHA256),
-                js_object({"name": "AES-GCM"}),
+                _RSA_OAEP_SHA256,
+                _AES_GCM,
                 False,
-                js_array(["decrypt"]),
+                ["decrypt"],
             )
-            # "raw" AES-GCM import also accepts 16- and 24-byte keys: the protocol is AES-256 only.
-            if int(aes_key.algorithm.length) != AES_KEY_BYTES * 8:
-                raise OpenError()
-            plain = await subtle.decrypt(
-                _aes_gcm_params(sealed.nonce), aes_key, js_bytes(sealed.ciphertext + sealed.tag)
+            ciphertext = sealed.ciphertext + sealed.tag
+            plain = after(
+                subtle.decrypt, subtle, _aes_gcm_params(sealed.nonce), aes_key, ciphertext
             )
+            key, opened = await gather(aes_key, plain)
         except JsException:
             raise OpenError() from None
-        return take_bytearray(plain)
+        if int(key.algorithm.length) != AES_KEY_BYTES * 8:
+            js.Uint8Array.new(opened).fill(0)
+            raise OpenError()
+        return take_bytearray(opened)
 
     # -- response_mac ---------------------------------------------------------
 
-    async def _response_mac_key(
-        self, request_key: bytes | bytearray, payload_id: str, usage: str
+    async def _response_mac(
+        self, request_key: bytes | bytearray, payload_id: str, operation: str, *args: Any
     ) -> Any:
-        """The HMAC-SHA256 ``CryptoKey`` HKDF derives from ``request_key`` (non-extractable)."""
+        """HMAC ``operation`` (``sign`` or ``verify``) with the key HKDF derives from
+        ``request_key`` (non-extractable), on ``args``; one await for the chain."""
         if len(request_key) != AES_KEY_BYTES:
             raise OpenError()
         subtle = self._subtle
-        ikm = js_bytes(request_key)
+        ikm = None
+        base = getattr(request_key, "hkdf", None)  # imported when the request was sealed
+        if base is None:
+            ikm = js_bytes(request_key)
+            base = start(subtle.importKey, subtle, "raw", ikm, "HKDF", False, ["deriveKey"])
+        hkdf = {
+            "name": "HKDF",
+            "hash": "SHA-256",
+            "salt": b"",
+            "info": response_mac_info(payload_id),
+        }
+        key = after(subtle.deriveKey, subtle, hkdf, base, _HMAC_SHA256, False, [operation])
         try:
-            base = await subtle.importKey("raw", ikm, "HKDF", False, js_array(["deriveKey"]))
+            return await after(getattr(subtle, operation), subtle, "HMAC", key, *args)
+        except JsException:
+            raise OpenError() from None
         finally:
-            ikm.fill(0)  # the JavaScript copy of the request key
-        hkdf = js_object(
-            {
-                "name": "HKDF",
-                "hash": "SHA-256",
-                "salt": js_bytes(b""),
-                "info": js_bytes(response_mac_info(payload_id)),
-            }
-        )
-        return await subtle.deriveKey(hkdf, base, js_object(_HMAC_SHA256), False, js_array([usage]))
+            if ikm is not None:
+                ikm.fill(0)  # the JavaScript copy of the request key
 
     async def response_mac(
         self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage
     ) -> bytes:
-        try:
-            key = await self._response_mac_key(request_key, payload_id, "sign")
-            mac = await self._subtle.sign("HMAC", key, js_bytes(response_mac_input(answer)))
-        except JsException:
-            raise OpenError() from None
-        return py_bytes(mac)
+        data = response_mac_input(answer)
+        return py_bytes(await self._response_mac(request_key, payload_id, "sign", data))
 
     async def verify_response_mac(
         self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage, mac: bytes
     ) -> None:
-        try:
-            key = await self._response_mac_key(request_key, payload_id, "verify")
-            valid = await self._subtle.verify(
-                "HMAC", key, js_bytes(mac), js_bytes(response_mac_input(answer))
-            )
-        except JsException:
-            raise OpenError() from None
-        if not valid:
+        data = response_mac_input(answer)
+        if not await self._response_mac(request_key, payload_id, "verify", mac, data):
             raise OpenError()

@@ -47,6 +47,7 @@ class SealerOptions(TypedDict, total=False):
     transport: AsyncTransport | None
     crypto: CryptoBackend | None
     logger: logging.Logger | None
+    key_pair: object | None
 
 
 class Sealer:
@@ -66,6 +67,8 @@ class Sealer:
             httpx on CPython and ``fetch`` in Pyodide, one per event loop).
         crypto: a ``CryptoBackend`` (default: the runtime's).
         logger: where diagnostics go (default: the silent ``nomyo_web`` logger).
+        key_pair: Pyodide only: the first client key pair, made by the page (a
+            WebCrypto ``CryptoKeyPair`` or its promise; see ``SecureChatCompletion``).
     """
 
     def __init__(self, **given: Unpack[SealerOptions]) -> None:
@@ -80,6 +83,7 @@ class Sealer:
             key_rotation_interval=options.check_rotation_interval(rotation),
             server_key_fingerprint=given.get("server_key_fingerprint"),
             logger=given.get("logger"),
+            key_pair=given.get("key_pair"),
         )
 
     def call_options(

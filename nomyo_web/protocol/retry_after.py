@@ -5,7 +5,6 @@ Pure: the client's retry loop and the router's upstream engine both read it here
 
 from __future__ import annotations
 
-import email.utils
 import math
 import time
 from collections.abc import Callable
@@ -49,6 +48,8 @@ def parse_retry_after(
     try:
         wait = float(text)
     except ValueError:
+        import email.utils  # only for an HTTP date: a start-up import less
+
         try:
             when = email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):

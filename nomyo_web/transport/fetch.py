@@ -17,14 +17,23 @@ The body is read from its stream reader with a running count: a ``200``
 whose ``Content-Length`` or bytes pass ``max_body_bytes`` is cancelled and
 aborted there (``TransportBodyTooLarge``); another status's body is cut at
 ``max_error_body_bytes``. The chunks stay in JavaScript and cross into Python
-once, joined.
+once, joined. Reads are asked for in pairs, so a short body costs one await.
 
-Only the request's own headers are sent, the cache and cookies are not used
-(``cache: "no-store"``, ``credentials: "omit"``), and a redirect is an error:
+Only the request's own headers are sent, cookies are not (``credentials:
+"omit"``), and a redirect is an error:
 an envelope must never be re-sent somewhere else. It is refused here, from
 ``redirect: "manual"``, not by ``redirect: "error"``: under Node.js 20 a
 request made with ``"error"`` loses its abort signal once the garbage
 collector runs, so neither its timeout nor a cancellation could stop it.
+
+The HTTP cache: a ``GET`` (the server key) is ``cache: "no-store"``, so it is
+never answered from, nor written to, the cache. A ``POST`` (every sealed
+request) keeps the ``"default"`` mode: no cache answers a ``POST`` (its
+responses are not reused for a later ``POST``, and a replayed answer would
+fail the ``payload_id`` binding and the ``response_mac`` anyway), and
+Chromium bypasses its CORS preflight cache for ``"no-store"``, ``"no-cache"``
+and ``"reload"`` alike: each sealed request then cost a second round trip,
+an ``OPTIONS``, although the server allows caching the preflight.
 """
 
 from __future__ import annotations
@@ -56,23 +65,23 @@ class FetchTransport:
 
         self._fetch = fetch if fetch is not None else js.fetch
 
-    def _init(self, request: Request, signal: Any) -> Any:
-        from .._js import js_bytes, js_object
-
+    def _init(self, request: Request, signal: Any) -> dict[str, Any]:
+        """``fetch``'s options, as a dict the call converts (``_jspromise``): plain objects."""
         options: dict[str, Any] = {
             "method": request.method,
-            "headers": js_object(request.headers),
-            "cache": "no-store",
+            "headers": dict(request.headers),
+            "cache": _cache_mode(request.method),
             "credentials": "omit",
             "redirect": "manual",
             "signal": signal,
         }
         if request.content is not None:
-            options["body"] = js_bytes(request.content)
-        return js_object(options)
+            options["body"] = request.content  # a Uint8Array copy: the sealed envelope
+        return options
 
     async def handle_async_request(self, request: Request) -> Response:
         from .._js import JsException, js, js_array
+        from .._jspromise import later
 
         controller = js.AbortController.new()
         signal = controller.signal
@@ -84,7 +93,8 @@ class FetchTransport:
             deadline = js.AbortSignal.timeout(timeout_ms)
             signal = js.AbortSignal.any(js_array([signal, deadline]))
         try:
-            answer = await self._fetch(request.url, self._init(request, signal))
+            init = self._init(request, signal)
+            answer = await later(self._fetch, None, request.url, init)
             if _is_redirect(answer):
                 controller.abort()
                 raise TransportError("redirect refused: an envelope is never sent elsewhere")
@@ -107,14 +117,25 @@ class FetchTransport:
         """Nothing to close: the browser owns the connections."""
 
 
+def _cache_mode(method: str) -> str:
+    """``"no-store"`` for the cacheable methods, else the default (it keeps preflights cached)."""
+    return "no-store" if method in ("GET", "HEAD") else "default"
+
+
 def _is_redirect(answer: Any) -> bool:
     """A 3xx (Node.js) or the opaque redirect a browser hands back for ``redirect: "manual"``."""
     return str(answer.type) == "opaqueredirect" or 300 <= int(answer.status) < 400
 
 
 async def _read_body(answer: Any, request: Request) -> bytes:
-    """The body within its limit, read chunk by chunk; the reader is cancelled past it."""
+    """The body within its limit, read chunk by chunk; the reader is cancelled past it.
+
+    Reads are asked for two at a time (one await, not two, for a body that comes
+    in one chunk): a chunk is already in memory when a read returns it, and the
+    count is checked on each before it is kept.
+    """
     from .._js import py_bytes
+    from .._jspromise import gather, start
 
     limit, strict = body_limit(request, int(answer.status))
     if limit is None:
@@ -126,18 +147,19 @@ async def _read_body(answer: Any, request: Request) -> bytes:
     reader = answer.body.getReader()
     chunks: list[Any] = []
     size = 0
-    while not (step := await reader.read()).done:
-        chunk = step.value
-        if size + int(chunk.length) > limit:
-            await reader.cancel()
-            if strict:
-                raise TransportBodyTooLarge(int(answer.status), limit)
-            chunks.append(chunk.subarray(0, limit - size))
-            size = limit
-            break
-        chunks.append(chunk)
-        size += int(chunk.length)
-    return _joined(chunks, size)
+    while True:
+        for step in await gather(start(reader.read, reader), start(reader.read, reader)):
+            if step.done:
+                return _joined(chunks, size)
+            chunk = step.value
+            if size + int(chunk.length) > limit:
+                await reader.cancel()
+                if strict:
+                    raise TransportBodyTooLarge(int(answer.status), limit)
+                chunks.append(chunk.subarray(0, limit - size))
+                return _joined(chunks, limit)
+            chunks.append(chunk)
+            size += int(chunk.length)
 
 
 def _joined(chunks: list[Any], size: int) -> bytes:

@@ -132,3 +132,9 @@ def test_good_base_urls_still_pass(url: str) -> None:
 @pytest.mark.parametrize("key", ["sk-abc_DEF.123~+/=", "x" * 200, "!#$%&'*-^`|~"])
 def test_visible_ascii_api_keys_still_pass(key: str) -> None:
     assert _client(api_key=key, base_url="https://127.0.0.1:9")._api_key == key
+
+
+def test_a_key_pair_outside_pyodide_is_refused_at_construction() -> None:
+    """``key_pair`` is a WebCrypto CryptoKeyPair; the cryptography backend cannot take one."""
+    with pytest.raises(InvalidParameterError, match="key_pair is a WebCrypto CryptoKeyPair"):
+        SecureChatCompletion(base_url="https://api.nomyo.ai", key_pair=object())

@@ -4,7 +4,7 @@ A page on another origin can only read answers that carry CORS headers, and
 sends a preflight first; the proxy answers scripted statuses itself, so it
 must add them too, exactly as the router does for a listed origin
 (``--cors-origin``). ``post_times`` records when each POST arrived, so a test
-can see a client's wait between attempts.
+can see a client's wait between attempts; ``preflights`` counts the OPTIONS.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ ALLOWED_HEADERS = "Authorization, Content-Type, X-Public-Key, X-Payload-ID, X-Se
 
 class _CorsHandler(_Handler):
     def do_OPTIONS(self) -> None:
+        mitm: CorsMitm = self.server.mitm  # type: ignore[attr-defined]
+        with mitm.times_lock:
+            mitm.preflights += 1
         self._send(
             204,
             {
@@ -58,6 +61,7 @@ class CorsMitm(Mitm):
         super().__init__(target)
         self.cors_origin = cors_origin
         self.post_times: list[float] = []
+        self.preflights = 0
         self.times_lock = threading.Lock()
         self._server.RequestHandlerClass = _CorsHandler
 
@@ -65,6 +69,7 @@ class CorsMitm(Mitm):
         super().reset()
         with self.times_lock:
             self.post_times.clear()
+            self.preflights = 0
 
     def headers_of_posts(self) -> list[dict[str, Any]]:
         """The request headers of every POST, names lower-cased."""

@@ -341,6 +341,19 @@ def test_a_refused_connection_is_an_api_connection_error(interpreter: Any) -> No
     assert (error["class"], error["is_connection_error"]) == ("APIConnectionError", True)
 
 
+def test_sealed_requests_share_one_cors_preflight(
+    interpreter: Any, main_client: str, wire: CorsMitm
+) -> None:
+    """The POSTs keep the default cache mode: Chromium bypasses its preflight cache for
+    ``no-store`` (and ``no-cache``, ``reload``), so each call cost an OPTIONS round trip."""
+    for _ in range(3):
+        interpreter.call("client:create", client_id=main_client, model="m", messages=MESSAGES)
+    assert len(wire.posts()) == 3
+    # Chromium: one preflight, or none while an earlier one is cached (max-age 600 s);
+    # Node.js sends none (no CORS); CPython none.
+    assert wire.preflights <= (1 if interpreter.name == "chrome" else 0)
+
+
 def test_a_redirect_is_not_followed(interpreter: Any, main_client: str, wire: CorsMitm) -> None:
     wire.script(status=307, headers={"Location": "/elsewhere"})
     error = interpreter.call(

@@ -142,5 +142,6 @@ async def seal_request_for(public_pem: str, plaintext_b64: str) -> dict[str, Any
     return {
         "envelope": json.loads(build_envelope(sealed)),
         "kept_key": _b64(aes_key),
-        "kept_type": type(aes_key).__name__,
+        # A bytearray (a backend may subclass it) is what the client can wipe.
+        "kept_type": "bytearray" if isinstance(aes_key, bytearray) else type(aes_key).__name__,
     }
