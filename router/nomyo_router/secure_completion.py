@@ -1,8 +1,11 @@
 """``POST /v1/chat/secure_completion``: check → open → policy → engine → seal (+ response_mac).
 
-RSA work (opening the request, sealing the answer) runs in worker threads:
-``cryptography`` releases the GIL there, so it neither blocks the event loop
-nor keeps a second core idle.
+Opening the request (an RSA private-key operation, ~2 ms) runs in a worker
+thread: ``cryptography`` releases the GIL there, so it neither blocks the event
+loop nor keeps a second core idle. Sealing an answer of up to
+``INLINE_SEAL_BYTES`` (a public-key operation and AES-GCM, ~0.1 ms) runs on the
+loop: the hop to a thread and back costs more CPU than that; a larger answer is
+sealed in a worker thread.
 
 Every sealed answer carries ``response_mac`` (the response-authentication
 extension in protocol.md): HMAC-SHA256 under a key HKDF derives from the
@@ -55,6 +58,7 @@ from .server_key import ServerKeys
 
 __all__ = ["SecureCompletion", "decryption_failed"]
 _PAYLOAD_ID = re.compile(r"[\x21-\x7e]{1,128}")
+INLINE_SEAL_BYTES = 64 * 1024
 _backend = PycaBackend()
 logger = logging.getLogger("nomyo_web.router")
 
@@ -192,16 +196,19 @@ class SecureCompletion:
             completion = await self.engine.complete(chat)
         except EngineError as error:
             raise HTTPProblem(error.status, error.detail, retry_after=error.retry_after) from None
-        return await asyncio.to_thread(self._seal, completion, ask, request_key)
-
-    @staticmethod
-    def _seal(completion: dict[str, Any], ask: _Ask, request_key: bytearray) -> bytes:
         processed_at = int(time.time())
         completion["_metadata"] = response_metadata(ask.payload_id, processed_at, ask.tier)
         plaintext = bytearray(json.dumps(completion, separators=(",", ":")).encode("utf-8"))
-        try:
-            sealed = _backend.seal_sync(plaintext, ask.client_key)
-        finally:
-            wipe(plaintext)
-        mac = _backend.response_mac_sync(request_key, ask.payload_id, sealed)
-        return build_envelope(sealed, processed_at=processed_at, response_mac=mac)
+        if len(plaintext) <= INLINE_SEAL_BYTES:
+            return _seal(plaintext, processed_at, ask, request_key)
+        return await asyncio.to_thread(_seal, plaintext, processed_at, ask, request_key)
+
+
+def _seal(plaintext: bytearray, processed_at: int, ask: _Ask, request_key: bytearray) -> bytes:
+    """The sealed answer envelope with its ``response_mac``; wipes ``plaintext``."""
+    try:
+        sealed = _backend.seal_sync(plaintext, ask.client_key)
+    finally:
+        wipe(plaintext)
+    mac = _backend.response_mac_sync(request_key, ask.payload_id, sealed)
+    return build_envelope(sealed, processed_at=processed_at, response_mac=mac)
