@@ -1,8 +1,8 @@
 """``POST /v1/chat/secure_completion``: check → open → policy → engine → seal (+ response_mac).
 
-Opening the request (an RSA private-key operation, ~2 ms) runs in a worker
-thread: ``cryptography`` releases the GIL there, so it neither blocks the event
-loop nor keeps a second core idle. Sealing an answer of up to
+Opening the request (an RSA private-key operation, ~2 ms) runs on a worker
+thread (``crypto_threads``): ``cryptography`` releases the GIL there, so it
+neither blocks the event loop nor keeps a second core idle. Sealing an answer of up to
 ``INLINE_SEAL_BYTES`` (a public-key operation and AES-GCM, ~0.1 ms) runs on the
 loop: the hop to a thread and back costs more CPU than that; a larger answer is
 sealed in a worker thread.
@@ -16,7 +16,6 @@ sealed, then wiped. A replay is answered with the stored bytes, MAC included.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -48,6 +47,7 @@ from nomyo_web.protocol import (
 
 from .body import read_body
 from .client_keys import ClientKeyCache
+from .crypto_threads import CryptoThreads
 from .engines import Engine, EngineError
 from .policy.admission import Admission
 from .policy.outage import store_required
@@ -138,6 +138,7 @@ class SecureCompletion:
         self.replay = replay
         self.client_keys = ClientKeyCache()
         self.body_timeout = body_timeout
+        self.threads = CryptoThreads()
 
     async def handle(self, request: Request) -> Response:
         """The endpoint; every failure becomes an HTTPProblem (500 for the unexpected)."""
@@ -174,7 +175,9 @@ class SecureCompletion:
 
     async def _answer(self, request: Request, ask: _Ask, sealed: Any) -> bytes:
         try:
-            plaintext, request_key = await asyncio.to_thread(self.keys.open_request_sync, sealed)
+            plaintext, request_key = await self.threads.run(
+                self.keys.open_request_sync, sealed, discard=_wipe_opened
+            )
         except OpenError:
             raise decryption_failed() from None
         try:
@@ -201,7 +204,13 @@ class SecureCompletion:
         plaintext = bytearray(json.dumps(completion, separators=(",", ":")).encode("utf-8"))
         if len(plaintext) <= INLINE_SEAL_BYTES:
             return _seal(plaintext, processed_at, ask, request_key)
-        return await asyncio.to_thread(_seal, plaintext, processed_at, ask, request_key)
+        return await self.threads.run(_seal, plaintext, processed_at, ask, request_key)
+
+
+def _wipe_opened(opened: tuple[bytearray, bytearray]) -> None:
+    """A request opened for a caller that is gone: its plaintext and key are wiped."""
+    for secret in opened:
+        wipe(secret)
 
 
 def _seal(plaintext: bytearray, processed_at: int, ask: _Ask, request_key: bytearray) -> bytes:
