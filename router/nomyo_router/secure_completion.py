@@ -1,7 +1,7 @@
 """``POST /v1/chat/secure_completion``: check → open → policy → engine → seal (+ response_mac).
 
 Opening the request (an RSA private-key operation, ~2 ms) runs on a worker
-thread (``crypto_threads``): ``cryptography`` releases the GIL there, so it
+thread (``worker_threads``): ``cryptography`` releases the GIL there, so it
 neither blocks the event loop nor keeps a second core idle. Sealing an answer of up to
 ``INLINE_SEAL_BYTES`` (a public-key operation and AES-GCM, ~0.1 ms) runs on the
 loop: the hop to a thread and back costs more CPU than that; a larger answer is
@@ -47,7 +47,6 @@ from nomyo_web.protocol import (
 
 from .body import read_body
 from .client_keys import ClientKeyCache
-from .crypto_threads import CryptoThreads
 from .engines import Engine, EngineError
 from .policy.admission import Admission
 from .policy.outage import store_required
@@ -55,6 +54,7 @@ from .policy.replay import ReplayGuard, request_fingerprint
 from .policy.tiers import DEFAULT_TIER, TierPolicy
 from .problem import HTTPProblem
 from .server_key import ServerKeys
+from .worker_threads import WorkerThreads
 
 __all__ = ["SecureCompletion", "decryption_failed"]
 _PAYLOAD_ID = re.compile(r"[\x21-\x7e]{1,128}")
@@ -138,7 +138,7 @@ class SecureCompletion:
         self.replay = replay
         self.client_keys = ClientKeyCache()
         self.body_timeout = body_timeout
-        self.threads = CryptoThreads()
+        self.threads = WorkerThreads(name="nomyo-crypto")
 
     async def handle(self, request: Request) -> Response:
         """The endpoint; every failure becomes an HTTPProblem (500 for the unexpected)."""

@@ -1,10 +1,11 @@
-"""The worker threads that open requests (RSA private-key decrypts) off the event loop.
+"""Worker threads for the router's blocking work: RSA decrypts, state-store transactions.
 
-Every request makes this hop once, so what it costs counts. ``asyncio.to_thread``
-goes through a ``ThreadPoolExecutor``: a ``concurrent.futures.Future`` with its
-lock and callbacks, chained to a second future on the loop. Here a job is one
-tuple on a ``SimpleQueue``, and the thread hands its outcome straight to the
-loop's own future with ``call_soon_threadsafe``.
+Every request hops to them (once to open it; twice more with a SQLite store), so
+what a hop costs counts. ``asyncio.to_thread`` and ``run_in_executor`` go through
+a ``ThreadPoolExecutor``: a ``concurrent.futures.Future`` with its lock and
+callbacks, chained to a second future on the loop. Here a job is one tuple on a
+``SimpleQueue``, and the thread hands its outcome straight to the loop's own
+future with ``call_soon_threadsafe``.
 
 A result no one waits for any more (its request was cancelled) goes to the job's
 ``discard`` callback on the loop, so secrets in it are wiped rather than left
@@ -21,7 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["CryptoThreads"]
+__all__ = ["WorkerThreads"]
 
 _T = TypeVar("_T")
 _Job = tuple[
@@ -49,11 +50,22 @@ def _settle(
         future.set_result(value)
 
 
-class CryptoThreads:
-    """``count`` threads (one per core by default) that run blocking functions for the loop."""
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity), at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
-    def __init__(self, count: int | None = None) -> None:
-        self.count = count or os.cpu_count() or 2
+
+class WorkerThreads:
+    """``count`` threads (one per usable core by default) that run blocking calls for the loop.
+
+    With ``count=1`` the calls run one at a time, in order, always on the same thread.
+    """
+
+    def __init__(self, count: int | None = None, name: str = "nomyo-worker") -> None:
+        self.count = count or usable_cores()
+        self.name = name
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -86,7 +98,7 @@ class CryptoThreads:
         with self._lock:
             while len(self._threads) < self.count:
                 thread = threading.Thread(
-                    target=self._work, name=f"nomyo-crypto-{len(self._threads)}", daemon=True
+                    target=self._work, name=f"{self.name}-{len(self._threads)}", daemon=True
                 )
                 thread.start()
                 self._threads.append(thread)

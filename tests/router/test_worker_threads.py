@@ -7,11 +7,11 @@ import threading
 
 import pytest
 
-from nomyo_router.crypto_threads import CryptoThreads
+from nomyo_router.worker_threads import WorkerThreads
 
 
 def test_results_and_errors_come_back_from_another_thread() -> None:
-    threads = CryptoThreads(2)
+    threads = WorkerThreads(2)
 
     def where(value: int) -> tuple[int, bool]:
         return value, threading.current_thread() is threading.main_thread()
@@ -31,7 +31,7 @@ def test_results_and_errors_come_back_from_another_thread() -> None:
 
 
 def test_a_result_nobody_waits_for_is_discarded() -> None:
-    threads = CryptoThreads(1)
+    threads = WorkerThreads(1)
     started, release = threading.Event(), threading.Event()
     secret = bytearray(b"key material")
     discarded: list[bytearray] = []
@@ -63,13 +63,32 @@ def test_a_result_nobody_waits_for_is_discarded() -> None:
 
 
 def test_close_stops_every_thread() -> None:
-    threads = CryptoThreads(3)
+    threads = WorkerThreads(3, name="test-close")
 
     async def main() -> int:
         return await threads.run(lambda: 7)
 
     assert asyncio.run(main()) == 7
-    names = {t.name for t in threading.enumerate() if t.name.startswith("nomyo-crypto-")}
+    names = {t.name for t in threading.enumerate() if t.name.startswith("test-close-")}
     assert len(names) == 3
     threads.close()
     assert not [t for t in threading.enumerate() if t.name in names and t.is_alive()]
+
+
+def test_one_thread_runs_every_call_in_order_on_the_same_thread() -> None:
+    """What the SQLite store relies on: one connection, used from one thread only."""
+    threads = WorkerThreads(1)
+    seen: list[tuple[int, int]] = []
+
+    def note(n: int) -> None:
+        seen.append((n, threading.get_ident()))
+
+    async def main() -> None:
+        await asyncio.gather(*(threads.run(note, n) for n in range(50)))
+
+    try:
+        asyncio.run(main())
+    finally:
+        threads.close()
+    assert [n for n, _ in seen] == list(range(50))
+    assert len({ident for _, ident in seen}) == 1
