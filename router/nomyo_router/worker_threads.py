@@ -58,13 +58,16 @@ def usable_cores() -> int:
 
 
 class WorkerThreads:
-    """``count`` threads (one per usable core by default) that run blocking calls for the loop.
+    """``count`` threads that run blocking calls for the loop.
 
-    With ``count=1`` the calls run one at a time, in order, always on the same thread.
+    By default as many as ``ThreadPoolExecutor`` would start (the usable cores + 4,
+    at most 32): with only one a core, the loop spent more CPU a request at 32 in
+    flight. With ``count=1`` the calls run one at a time, in order, always on the
+    same thread.
     """
 
     def __init__(self, count: int | None = None, name: str = "nomyo-worker") -> None:
-        self.count = count or usable_cores()
+        self.count = count or min(32, usable_cores() + 4)
         self.name = name
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
