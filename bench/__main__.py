@@ -1,8 +1,11 @@
-"""``python -m bench [--quick] [--only A,B] [--skip A,B] [--out-dir DIR]``.
+"""``python -m bench [--quick] [--only A,B] [--skip A,B] [--out-dir DIR] [--router-before DIR]``.
 
 Starts a stub upstream and routers on loopback, runs each section (see
 ``bench.plan.SECTIONS``), and writes latest.json, latest.md and chart.svg to
-``--out-dir`` (default bench/results). A section whose prerequisites are
+``--out-dir`` (default bench/results). ``--router-before DIR`` names another
+checkout (e.g. a git worktree of the commit before a change) whose router and
+plain proxy the router section measures beside this tree's, in the same rounds,
+so "before" and "after" come out of one run. A section whose prerequisites are
 missing (no model, no Chromium, no build/pyodide) is recorded as skipped with
 the reason; one that fails is recorded with its error and the run goes on.
 """
@@ -53,19 +56,35 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         metavar="DIR",
         help="where latest.json, latest.md and chart.svg go (default bench/results)",
     )
+    parser.add_argument(
+        "--router-before",
+        type=_checkout,
+        default=None,
+        metavar="DIR",
+        help="another checkout whose router the router section measures beside this one",
+    )
     return parser.parse_args(argv)
+
+
+def _checkout(text: str) -> Path:
+    path = Path(text).resolve()
+    if not (path / "router" / "nomyo_router").is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is not a checkout with router/nomyo_router")
+    return path
 
 
 def _say(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-async def _run_sections(names: list[str], quick: bool, noise: NoiseLog) -> dict[str, Any]:
+async def _run_sections(
+    names: list[str], quick: bool, noise: NoiseLog, router_before: Path | None
+) -> dict[str, Any]:
     from .sections import Session
 
     results: dict[str, Any] = {}
     skipped: dict[str, str] = {}
-    async with Session(quick, _say) as session:
+    async with Session(quick, _say, router_before) as session:
         for name in names:
             noise.sample(f"{name} start")
             began = time.monotonic()
@@ -88,17 +107,18 @@ async def _run_sections(names: list[str], quick: bool, noise: NoiseLog) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
     names = [name for name in args.only if name not in args.skip]
     noise = NoiseLog()
     started = datetime.now(UTC)
     noise.sample("start")
-    outcome = asyncio.run(_run_sections(names, args.quick, noise))
+    outcome = asyncio.run(_run_sections(names, args.quick, noise, args.router_before))
     noise.sample("end")
     report = {
         "schema": 1,
         "quick": args.quick,
-        "command": "python -m bench" + (" --quick" if args.quick else ""),
+        "command": " ".join(["python -m bench", *argv]),
         "started_at": started.isoformat(timespec="seconds"),
         "duration_s": round((datetime.now(UTC) - started).total_seconds(), 1),
         "machine": describe_machine(),

@@ -111,8 +111,22 @@ class NoiseLog:
         }
 
 
+def _cpu_clock(pid: int) -> int:
+    """Linux's CPU-time clock of process ``pid`` (all its threads, live and ended)."""
+    return ((~pid) << 3) | 2  # MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
+
+
 def process_cpu_seconds(pid: int) -> float:
-    """utime + stime of all threads of ``pid`` (from /proc/PID/stat), in seconds."""
+    """CPU seconds of every thread ``pid`` ran, to the nanosecond where the kernel says so.
+
+    /proc/PID/stat counts in clock ticks (10 ms here): a 0.3 ms-a-request proxy
+    is 10 ticks for 300 requests, too coarse to compare; the process CPU clock is
+    exact. Falls back to utime + stime from /proc/PID/stat.
+    """
+    try:
+        return time.clock_gettime(_cpu_clock(pid))
+    except OSError:
+        pass
     stat = _read(f"/proc/{pid}/stat")
     if not stat:
         return 0.0

@@ -183,45 +183,83 @@ def _openai(s: dict[str, Any]) -> list[str]:
     return [*lines, *_transports(cpython["seam"], title)]
 
 
-def _router(s: dict[str, Any]) -> list[str]:
-    rows = [
-        [
-            level,
-            _num(f["requests_per_s"]),
-            f"{_num(f['router_cpu_per_request_ms'])} ms",
-            _num(f["router_cpu_over_baseline"], "×"),
-            _num(f["router_cores_busy"]),
-            f"{_num(f['loadgen_cpu_per_request_ms'])} ms",
-            str(f.get("failed_requests", 0)),
-        ]
-        for level, f in s["levels"].items()
-    ]
-    w, p = s["workers"], s["machine_parallelism"]
+def _router_row(level: str, who: str, f: dict[str, Any], proxy: dict[str, Any]) -> list[str]:
     return [
-        "## Router under load (pre-sealed requests from another process)",
+        level,
+        who,
+        _num(f["requests_per_s"]),
+        f"{_num(f['router_cpu_per_request_ms'])} ms",
+        _num(f["router_cpu_over_baseline"], "×"),
+        f"{_num(proxy['router_cpu_per_request_ms'])} ms",
+        _num(f["router_cpu_over_proxy_plus_rsa"], "×"),
+        _num(f["router_cores_busy"]),
+        f"{_num(f['loadgen_cpu_per_request_ms'])} / {_num(f.get('stub_cpu_per_request_ms'))} ms",
+        str(f.get("failed_requests", 0)),
+    ]
+
+
+def _router_levels(s: dict[str, Any]) -> list[list[str]]:
+    before = s.get("before")
+    rows = []
+    for level, f in s["levels"].items():
+        rows.append(_router_row(level, "this tree", f, s["proxy_levels"][level]))
+        if before:
+            who = f"before ({before['commit']})"
+            rows.append(
+                _router_row(level, who, before["levels"][level], before["proxy_levels"][level])
+            )
+    return rows
+
+
+def _workers_line(w: dict[str, Any], who: str) -> str:
+    one, two = w["one_worker"], w["two_workers"]
+    return (
+        f"Workers at {w['in_flight']} in flight ({who}): one {_num(one['requests_per_s'])}"
+        f" requests/s, two {_num(two['requests_per_s'])} requests/s "
+        f"({_num(w['ratio_two_over_one'], '×')}, the median of the rounds' ratios); with two "
+        f"workers the load generator kept {_num(two.get('loadgen_cores_busy'))} of a core busy "
+        f"and the stub {_num(two.get('stub_cores_busy'))}."
+    )
+
+
+def _router(s: dict[str, Any]) -> list[str]:
+    p, before = s["machine_parallelism"], s.get("before")
+    workers = [_workers_line(s["workers"], "this tree"), ""]
+    if before:
+        workers += [_workers_line(before["workers"], f"before, {before['commit']}"), ""]
+    return [
+        "## Router under load against a plain proxy (pre-sealed requests from another process)",
+        "",
+        "Each block on freshly started processes. The proxy: the router's server stack, "
+        "body read and forwarded to the stub over one reused aiohttp pool, no crypto, no JSON "
+        '(`bench/plain_proxy.py`); its CPU is on the same row (the "before" row: the proxy on '
+        "that checkout's stack). Router ÷ (proxy + RSA) always divides by this tree's proxy.",
         "",
         *_table(
             [
                 "in flight",
+                "router",
                 "requests/s",
                 "router CPU/request",
-                "÷ baseline",
+                "÷ RSA",
+                "proxy CPU/request",
+                "router ÷ (proxy + RSA)",
                 "router cores busy",
-                "load generator CPU/request",
+                "load generator / stub CPU/request",
                 "failed requests",
             ],
-            rows,
+            _router_levels(s),
         ),
         f"Failed requests by kind (every round, warm-up included): "
         f"{s.get('load_failure_kinds') or 'none'}.",
         "",
-        f"Baseline (one RSA-4096 decrypt + one encrypt, CPU): "
+        f"RSA baseline (one RSA-4096 decrypt + one encrypt, CPU): "
         f"{_num(s['baseline_decrypt_plus_encrypt_cpu_ms'])} ms. Load client: "
-        f"{s['load_client']}.",
+        f"{s['load_client']}."
+        + (f" Before: {before['tree']} at {before['commit']}." if before else ""),
         "",
-        f"Workers at {w['in_flight']} in flight: one {_num(w['one_worker']['requests_per_s'])}"
-        f" requests/s, two {_num(w['two_workers']['requests_per_s'])} requests/s "
-        f"({_num(w['ratio_two_over_one'], '×')}). This machine: {p['one_process_s']} s of RSA "
+        *workers,
+        f"This machine: {p['one_process_s']} s of RSA "
         f"decrypts alone take {p['two_processes_s']} s each when two processes run them at "
         f"once (parallel speedup {_num(p['parallel_speedup'], '×')} of an ideal 2×).",
         "",

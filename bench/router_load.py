@@ -1,5 +1,13 @@
-"""The router under concurrent load, its CPU per request, one worker against two, and its
-throughput by state store (``state_load``)."""
+"""The router under concurrent load against the plain proxy an operator would run instead.
+
+At 1, 8, 32 and 128 requests in flight the same load generator measures this
+tree's router, the plain proxy on the same server stack (``plain_proxy``) and,
+with ``--router-before DIR``, the router and proxy of another checkout, each
+block on a freshly started process (``router_targets``). The router's CPU per
+request is reported over the RSA baseline (one decrypt + one encrypt) and over
+the proxy's CPU per request plus that baseline. Then one worker against two
+(fresh processes, 32 in flight, the load generator's and the stub's CPU
+recorded), and the throughput by state store (``state_load``)."""
 
 from __future__ import annotations
 
@@ -9,7 +17,9 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +27,20 @@ from nomyo_web.crypto import PrivateKeyHandle
 from nomyo_web.crypto.pyca import PycaBackend
 
 from .floor import rsa_costs
-from .servers import REPO_ROOT, router
+from .router_targets import Target, before_commit, targets
+from .servers import REPO_ROOT
 from .state_load import measure_state
 from .stats import median, rounded, spread
 
-__all__ = ["LEVELS", "client_key_file", "measure_router", "medians", "parallelism", "run_loadgen"]
+__all__ = [
+    "LEVELS",
+    "Stub",
+    "client_key_file",
+    "measure_router",
+    "medians",
+    "parallelism",
+    "run_loadgen",
+]
 
 LEVELS = (1, 8, 32, 128)
 WORKERS_LEVEL = 32
@@ -37,9 +56,21 @@ def client_key_file(key: PrivateKeyHandle) -> Iterator[Path]:
 
 
 def run_loadgen(
-    url: str, pid: int, key_file: Path, levels: list[int], per_level: int, rounds: int
+    url: str,
+    pid: int,
+    key_file: Path,
+    levels: list[int],
+    per_level: int,
+    rounds: int,
+    *,
+    stub_pid: int | None = None,
+    plain: bool = False,
 ) -> dict[str, Any]:
     args = [url, str(pid), str(key_file), ",".join(map(str, levels)), str(per_level), str(rounds)]
+    if stub_pid is not None:
+        args += ["--stub-pid", str(stub_pid)]
+    if plain:
+        args.append("--plain")
     done = subprocess.run(
         [sys.executable, "-m", "bench.loadgen", *args],
         cwd=REPO_ROOT,
@@ -99,49 +130,137 @@ def parallelism(count: int) -> dict[str, float]:
     }
 
 
-async def measure_router(
-    url: str, pid: int, stub_url: str, key: PrivateKeyHandle, plan: dict[str, int]
+@dataclass(frozen=True)
+class Stub:
+    """The stub upstream every target forwards to, and its pid (its CPU is reported)."""
+
+    url: str
+    pid: int
+
+
+Blocks = dict[str, dict[int, list[dict[str, float]]]]  # target -> level -> one block a round
+
+
+def _fresh_block(
+    target: Target, stub: Stub, key_file: Path, level: int, count: int, *flags: str
 ) -> dict[str, Any]:
-    with client_key_file(key) as key_file:
-        load = await asyncio.to_thread(
-            run_loadgen, url, pid, key_file, list(LEVELS), plan["per_level"], plan["rounds"]
+    """The load generator's figures for ``count`` requests to a freshly started ``target``."""
+    with target.start(stub.url, *flags) as process:
+        return run_loadgen(
+            process.url,
+            process.proc.pid,
+            key_file,
+            [level],
+            count,
+            1,
+            stub_pid=stub.pid,
+            plain=target.plain,
         )
-        baseline = rsa_costs(key, plan["rsa"])["decrypt_plus_encrypt_cpu_ms"]
-        levels = {level: medians(blocks) for level, blocks in load["levels"].items()}
-        for figures in levels.values():
-            figures["router_cpu_over_baseline"] = rounded(
-                figures["router_cpu_per_request_ms"] / baseline
-            )
-        workers = await asyncio.to_thread(_workers, url, pid, stub_url, key_file, plan)
-        state = await asyncio.to_thread(measure_state, stub_url, key_file, plan)
-    return {
-        "load_client": load["client"],
-        "load_failure_kinds": load.get("failure_kinds", {}),
-        "levels": levels,
-        "baseline_decrypt_plus_encrypt_cpu_ms": rounded(baseline),
-        "workers": workers,
+
+
+def _load_levels(
+    found: list[Target], stub: Stub, key_file: Path, plan: dict[str, int], failures: Counter[str]
+) -> Blocks:
+    """One block per target, level and round, each on a freshly started process.
+
+    Levels go up in even rounds and down in odd ones; the targets' order rotates
+    with every block, so a slow spell of the machine falls on all of them alike.
+    """
+    blocks: Blocks = {target.name: {level: [] for level in LEVELS} for target in found}
+    turn = 0
+    for index in range(plan["rounds"]):
+        for level in LEVELS if index % 2 == 0 else LEVELS[::-1]:
+            turn += 1
+            for target in found[turn % len(found) :] + found[: turn % len(found)]:
+                load = _fresh_block(target, stub, key_file, level, plan["per_level"])
+                blocks[target.name][level].extend(load["levels"][str(level)])
+                failures.update(load.get("failure_kinds", {}))
+    return blocks
+
+
+def _per_round(tops: list[float], bottoms: list[float], extra: float = 0.0) -> float:
+    """The median over rounds of ``top / (bottom + extra)``, each round's blocks paired."""
+    return rounded(
+        median([top / (bottom + extra) for top, bottom in zip(tops, bottoms, strict=True)])
+    )
+
+
+def _cpu(blocks: list[dict[str, float]]) -> list[float]:
+    return [block["router_cpu_per_request_ms"] for block in blocks]
+
+
+def _rates(blocks: list[dict[str, float]]) -> list[float]:
+    return [block["requests_per_s"] for block in blocks]
+
+
+def _router_rows(blocks: Blocks, name: str, rsa: float) -> dict[str, Any]:
+    """``name``'s medians per level, with its CPU over RSA and over this tree's proxy + RSA."""
+    rows: dict[str, Any] = {}
+    for level, found in blocks[name].items():
+        figures = medians(found)
+        proxy = _cpu(blocks["proxy"][level])
+        figures["router_cpu_over_baseline"] = rounded(figures["router_cpu_per_request_ms"] / rsa)
+        figures["proxy_cpu_per_request_ms"] = rounded(median(proxy))
+        figures["router_cpu_over_proxy_plus_rsa"] = _per_round(_cpu(found), proxy, rsa)
+        rows[str(level)] = figures
+    return rows
+
+
+async def measure_router(
+    stub: Stub, key: PrivateKeyHandle, plan: dict[str, int], before: Path | None
+) -> dict[str, Any]:
+    """Every target at every level (fresh processes), workers 1 against 2, the state stores."""
+    found = targets(before)
+    failures: Counter[str] = Counter()
+    with client_key_file(key) as key_file:
+        rsa = rsa_costs(key, plan["rsa"])["decrypt_plus_encrypt_cpu_ms"]
+        blocks = await asyncio.to_thread(_load_levels, found, stub, key_file, plan, failures)
+        trees = [target for target in found if not target.plain]
+        workers = await asyncio.to_thread(_workers, trees, stub, key_file, plan)
+        state = await asyncio.to_thread(measure_state, stub.url, key_file, plan)
+    result: dict[str, Any] = {
+        "load_client": "aiohttp",
+        "load_failure_kinds": dict(failures),
+        "levels": _router_rows(blocks, "router", rsa),
+        "proxy_levels": {str(level): medians(found) for level, found in blocks["proxy"].items()},
+        "baseline_decrypt_plus_encrypt_cpu_ms": rounded(rsa),
+        "workers": workers["router"],
         "state": state,
         "machine_parallelism": parallelism(plan["spin"]),
     }
+    if before is not None:
+        result["before"] = {
+            "tree": str(before),
+            "commit": before_commit(before),
+            "levels": _router_rows(blocks, "router_before", rsa),
+            "proxy_levels": {
+                str(level): medians(found) for level, found in blocks["proxy_before"].items()
+            },
+            "workers": workers["router_before"],
+        }
+    return result
 
 
 def _workers(
-    url: str, pid: int, stub_url: str, key_file: Path, plan: dict[str, int]
-) -> dict[str, Any]:
-    one: list[dict[str, float]] = []
-    two: list[dict[str, float]] = []
-    with router("--upstream", stub_url, "--workers", "2") as double:
-        for index in range(plan["workers_rounds"]):
-            order = [(url, pid, one), (double.url, double.proc.pid, two)]
-            for target_url, target_pid, sink in order if index % 2 == 0 else order[::-1]:
-                load = run_loadgen(
-                    target_url, target_pid, key_file, [WORKERS_LEVEL], plan["per_level"], 1
-                )
-                sink.extend(load["levels"][str(WORKERS_LEVEL)])
-    single, double_figures = medians(one), medians(two)
-    return {
-        "in_flight": WORKERS_LEVEL,
-        "one_worker": single,
-        "two_workers": double_figures,
-        "ratio_two_over_one": rounded(double_figures["requests_per_s"] / single["requests_per_s"]),
+    found: list[Target], stub: Stub, key_file: Path, plan: dict[str, int]
+) -> dict[str, dict[str, Any]]:
+    """Each router target with one worker and with two, fresh processes, in rotating order."""
+    runs = [(target, count) for target in found for count in (1, 2)]
+    blocks: dict[tuple[str, int], list[dict[str, float]]] = {
+        (target.name, count): [] for target, count in runs
     }
+    for index in range(plan["workers_rounds"]):
+        for target, count in runs[index % len(runs) :] + runs[: index % len(runs)]:
+            flags = ("--workers", str(count))
+            load = _fresh_block(target, stub, key_file, WORKERS_LEVEL, plan["per_level"], *flags)
+            blocks[(target.name, count)].extend(load["levels"][str(WORKERS_LEVEL)])
+    result = {}
+    for target in found:
+        one, two = blocks[(target.name, 1)], blocks[(target.name, 2)]
+        result[target.name] = {
+            "in_flight": WORKERS_LEVEL,
+            "one_worker": medians(one),
+            "two_workers": medians(two),
+            "ratio_two_over_one": _per_round(_rates(two), _rates(one)),
+        }
+    return result

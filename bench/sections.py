@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -17,11 +18,15 @@ __all__ = ["Session"]
 class Session:
     """Starts the stub upstream and one router lazily; stops everything on exit."""
 
-    def __init__(self, quick: bool, say: Callable[[str], None]) -> None:
+    def __init__(
+        self, quick: bool, say: Callable[[str], None], router_before: Path | None = None
+    ) -> None:
         self.quick = quick
         self.say = say
+        self.router_before = router_before
         self._stack = contextlib.ExitStack()
         self._stub_url: str | None = None
+        self._stub_pid = 0
         self._router: Any = None
         self._client_key: Any = None
 
@@ -36,8 +41,13 @@ class Session:
     @property
     def stub_url(self) -> str:
         if self._stub_url is None:
-            self._stub_url, _pid = self._stack.enter_context(stub_upstream())
+            self._stub_url, self._stub_pid = self._stack.enter_context(stub_upstream())
         return self._stub_url
+
+    @property
+    def stub_pid(self) -> int:
+        assert self.stub_url
+        return self._stub_pid
 
     @property
     def client_key(self) -> Any:
@@ -84,10 +94,10 @@ class Session:
         return await measure_openai(proc.url, proc.proc.pid, self.stub_url, plan)
 
     async def _section_router(self, plan: dict[str, int]) -> dict[str, Any]:
-        from .router_load import measure_router
+        from .router_load import Stub, measure_router
 
-        proc = self.stub_router()
-        return await measure_router(proc.url, proc.proc.pid, self.stub_url, self.client_key, plan)
+        stub = Stub(self.stub_url, self.stub_pid)
+        return await measure_router(stub, self.client_key, plan, self.router_before)
 
     async def _section_relay(self, plan: dict[str, int]) -> dict[str, Any]:
         from .relay_load import measure_relay

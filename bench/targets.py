@@ -40,8 +40,9 @@ def _router_levels(report: dict[str, Any]) -> list[dict[str, Any]]:
     levels = _get(report, "router", "levels") or {}
     return [
         _target(
-            f"router CPU per request ÷ (1 RSA decrypt + 1 encrypt), {level} in flight",
-            figures.get("router_cpu_over_baseline"),
+            f"router CPU per request ÷ (plain proxy's + 1 RSA decrypt + 1 encrypt), "
+            f"{level} in flight",
+            figures.get("router_cpu_over_proxy_plus_rsa"),
             1.3,
             False,
         )
@@ -51,11 +52,14 @@ def _router_levels(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _workers(report: dict[str, Any]) -> dict[str, Any]:
     speedup = _get(report, "router", "machine_parallelism", "parallel_speedup")
+    two = _get(report, "router", "workers", "two_workers") or {}
     note = ""
     if isinstance(speedup, int | float):
         note = (
             f"two CPU-bound processes here run {speedup:g}× as fast as one "
-            "(2 would be two free cores); the load generator and stub share the same cores"
+            "(2 would be two free cores); the load generator and the stub share the same "
+            f"two cores, busy {two.get('loadgen_cores_busy', '–')} and "
+            f"{two.get('stub_cores_busy', '–')} of a core with two workers"
         )
     return _target(
         "router requests/s, 2 workers ÷ 1 worker (32 in flight)",

@@ -184,6 +184,7 @@ def build_app(
             finally:
                 await engine.aclose()
                 await store.aclose()
+                endpoint.threads.close()
 
     own: list[BaseRoute] = [
         Route(PATH_PUBLIC_KEY, public_key, methods=["GET"]),

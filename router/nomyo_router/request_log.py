@@ -43,7 +43,9 @@ class RequestLogMiddleware:
 
 
 def _log(scope: Scope, state: dict[str, object], status: int, started: float) -> None:
-    """The request's one line."""
+    """The request's one line (not even built below ``--log-level info``)."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
     record = {
         "id": state.get("payload_id"),
         "method": scope["method"],

@@ -1,8 +1,11 @@
 """``POST /v1/chat/secure_completion``: check → open → policy → engine → seal (+ response_mac).
 
-RSA work (opening the request, sealing the answer) runs in worker threads:
-``cryptography`` releases the GIL there, so it neither blocks the event loop
-nor keeps a second core idle.
+Opening the request (an RSA private-key operation, ~2 ms) runs on a worker
+thread (``worker_threads``): ``cryptography`` releases the GIL there, so it
+neither blocks the event loop nor keeps a second core idle. Sealing an answer of up to
+``INLINE_SEAL_BYTES`` (a public-key operation and AES-GCM, ~0.1 ms) runs on the
+loop: the hop to a thread and back costs more CPU than that; a larger answer is
+sealed in a worker thread.
 
 Every sealed answer carries ``response_mac`` (the response-authentication
 extension in protocol.md): HMAC-SHA256 under a key HKDF derives from the
@@ -13,7 +16,6 @@ sealed, then wiped. A replay is answered with the stored bytes, MAC included.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -52,9 +54,11 @@ from .policy.replay import ReplayGuard, request_fingerprint
 from .policy.tiers import DEFAULT_TIER, TierPolicy
 from .problem import HTTPProblem
 from .server_key import ServerKeys
+from .worker_threads import WorkerThreads
 
 __all__ = ["SecureCompletion", "decryption_failed"]
 _PAYLOAD_ID = re.compile(r"[\x21-\x7e]{1,128}")
+INLINE_SEAL_BYTES = 64 * 1024
 _backend = PycaBackend()
 logger = logging.getLogger("nomyo_web.router")
 
@@ -134,6 +138,7 @@ class SecureCompletion:
         self.replay = replay
         self.client_keys = ClientKeyCache()
         self.body_timeout = body_timeout
+        self.threads = WorkerThreads(name="nomyo-crypto")
 
     async def handle(self, request: Request) -> Response:
         """The endpoint; every failure becomes an HTTPProblem (500 for the unexpected)."""
@@ -170,7 +175,9 @@ class SecureCompletion:
 
     async def _answer(self, request: Request, ask: _Ask, sealed: Any) -> bytes:
         try:
-            plaintext, request_key = await asyncio.to_thread(self.keys.open_request_sync, sealed)
+            plaintext, request_key = await self.threads.run(
+                self.keys.open_request_sync, sealed, discard=_wipe_opened
+            )
         except OpenError:
             raise decryption_failed() from None
         try:
@@ -192,16 +199,25 @@ class SecureCompletion:
             completion = await self.engine.complete(chat)
         except EngineError as error:
             raise HTTPProblem(error.status, error.detail, retry_after=error.retry_after) from None
-        return await asyncio.to_thread(self._seal, completion, ask, request_key)
-
-    @staticmethod
-    def _seal(completion: dict[str, Any], ask: _Ask, request_key: bytearray) -> bytes:
         processed_at = int(time.time())
         completion["_metadata"] = response_metadata(ask.payload_id, processed_at, ask.tier)
         plaintext = bytearray(json.dumps(completion, separators=(",", ":")).encode("utf-8"))
-        try:
-            sealed = _backend.seal_sync(plaintext, ask.client_key)
-        finally:
-            wipe(plaintext)
-        mac = _backend.response_mac_sync(request_key, ask.payload_id, sealed)
-        return build_envelope(sealed, processed_at=processed_at, response_mac=mac)
+        if len(plaintext) <= INLINE_SEAL_BYTES:
+            return _seal(plaintext, processed_at, ask, request_key)
+        return await self.threads.run(_seal, plaintext, processed_at, ask, request_key)
+
+
+def _wipe_opened(opened: tuple[bytearray, bytearray]) -> None:
+    """A request opened for a caller that is gone: its plaintext and key are wiped."""
+    for secret in opened:
+        wipe(secret)
+
+
+def _seal(plaintext: bytearray, processed_at: int, ask: _Ask, request_key: bytearray) -> bytes:
+    """The sealed answer envelope with its ``response_mac``; wipes ``plaintext``."""
+    try:
+        sealed = _backend.seal_sync(plaintext, ask.client_key)
+    finally:
+        wipe(plaintext)
+    mac = _backend.response_mac_sync(request_key, ask.payload_id, sealed)
+    return build_envelope(sealed, processed_at=processed_at, response_mac=mac)

@@ -5,11 +5,17 @@ The socket is bound (and listening) before uvicorn starts, so the announcement
 uvicorn accepts on it. SIGTERM and SIGINT stop accepting, let in-flight
 requests finish (up to ``drain_timeout``) and return normally, so the process
 exits 0. (The app's lifespan makes SIGHUP re-read the key file.)
+
+The event loop is uvloop wherever it is installed (a dependency everywhere but
+Windows), in one process and in every worker alike: its loop and transports
+cost less per request than asyncio's own, most of all on the thread hop each
+request makes for its RSA decrypt.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import signal
 import socket
@@ -22,7 +28,7 @@ import uvicorn
 from .config import RouterConfig
 from .http11 import MAX_HEADER_BYTES, GuardedH11
 
-__all__ = ["bind_socket", "listening_url", "serve"]
+__all__ = ["bind_socket", "event_loop", "listening_url", "serve"]
 
 logger = logging.getLogger("nomyo_web.router")
 
@@ -63,10 +69,16 @@ class _AnnouncingServer(uvicorn.Server):
             self._announce()
 
 
+def event_loop() -> str:
+    """uvicorn's name for the loop the router runs on: uvloop if installed, else asyncio."""
+    return "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
+
+
 def uvicorn_config(config: RouterConfig, app: Any, **options: Any) -> uvicorn.Config:
     """uvicorn's settings for ``config``; ``app`` may be an import string (with options)."""
     settings = uvicorn.Config(
         app,
+        loop=event_loop(),
         http=GuardedH11,
         lifespan="on",
         log_config=None,
@@ -100,8 +112,10 @@ def serve(
 ) -> int:
     """Serve ``app`` on ``sock`` until SIGTERM/SIGINT; returns the exit status."""
     url = listening_url(sock, config.tls_cert is not None)
-    server = _AnnouncingServer(uvicorn_config(config, app), lambda: announce(url))
+    settings = uvicorn_config(config, app)
+    server = _AnnouncingServer(settings, lambda: announce(url))
     signal.signal(signal.SIGTERM, _ignore)
     signal.signal(signal.SIGINT, _ignore)
-    asyncio.run(server.serve(sockets=[sock]))
+    with asyncio.Runner(loop_factory=settings.get_loop_factory()) as runner:
+        runner.run(server.serve(sockets=[sock]))
     return 0 if server.started else 1

@@ -42,6 +42,15 @@ def test_the_listening_line_names_the_real_port(router_process: RouterProcess):
     assert httpx.get(router_process.url + "/healthz").status_code == 200
 
 
+def _runs_uvloop(pid: int) -> bool:
+    """Whether process ``pid`` has uvloop's event loop module mapped."""
+    return "/uvloop/loop." in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_the_router_runs_on_uvloop(router_process: RouterProcess):
+    assert _runs_uvloop(router_process.proc.pid)
+
+
 def test_a_missing_key_file_is_created_0600_and_reused(tmp_path: Path, stub_upstream_server):
     key_file = tmp_path / "keys" / "server.pem"
     key_file.parent.mkdir()
@@ -160,6 +169,8 @@ def test_workers_share_one_key_and_rotate_together(
     with start_router(*flags) as router:
         workers = psutil.Process(router.proc.pid).children()
         assert len([w for w in workers if "python" in w.name().lower()]) >= 2
+        spawned = [w for w in workers if "spawn_main" in " ".join(w.cmdline())]
+        assert len(spawned) == 2 and all(_runs_uvloop(worker.pid) for worker in spawned)
         caller = Caller.of(router.url)
         assert [caller.ask(chat()).status_code for _ in range(4)] == [200] * 4
         os.replace(fresh_key_file(tmp_path, "next.pem"), key_file)

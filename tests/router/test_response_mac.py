@@ -12,6 +12,7 @@ import os
 
 import pytest
 
+from nomyo_router.secure_completion import INLINE_SEAL_BYTES
 from tests.support.stub_upstream import StubUpstream
 from tests.support.wire import Caller, chat
 from tests.unit import independent_crypto as ref
@@ -40,6 +41,21 @@ def test_every_answer_carries_a_mac_independent_code_verifies(
         assert envelope["response_mac"] == ref.response_mac(request_key, f"mac-{n}", envelope)
         completion = json.loads(ref.open_envelope(envelope, caller.key.native))
         assert completion["choices"][0]["message"]["content"] == f"question {n}"
+
+
+@pytest.mark.parametrize(
+    "size", [10, 2 * INLINE_SEAL_BYTES], ids=["sealed-on-the-loop", "sealed-in-a-thread"]
+)
+def test_small_and_large_answers_carry_a_mac_independent_code_verifies(
+    caller: Caller, stub_upstream: StubUpstream, size: int
+) -> None:
+    request_key, text = os.urandom(32), "x" * size
+    _, answer = _ask(caller, text, f"mac-size-{size}", request_key)
+    envelope = json.loads(answer)
+    assert envelope["response_mac"] == ref.response_mac(request_key, f"mac-size-{size}", envelope)
+    completion = json.loads(ref.open_envelope(envelope, caller.key.native))
+    assert completion["choices"][0]["message"]["content"] == text
+    assert completion["_metadata"]["payload_id"] == f"mac-size-{size}"
 
 
 def test_the_mac_binds_the_payload_id_and_the_request_key(

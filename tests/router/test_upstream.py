@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from nomyo_router.engines.upstream import MAX_ANSWER_BYTES
 from tests.support.router import RouterProcess, start_router
 from tests.support.stub_upstream import StubUpstream
 from tests.support.wire import Caller, chat
@@ -102,3 +103,40 @@ def test_a_slow_upstream_is_504_and_the_router_keeps_serving(
     answer = caller.ask(chat())
     assert (answer.status_code, answer.json()) == (504, {"detail": "Inference upstream timed out"})
     assert caller.ask(chat("next")).status_code == 200
+
+
+def test_a_redirect_is_not_followed(caller: Caller, stub_upstream: StubUpstream):
+    stub_upstream.push(status=307, headers={"Location": stub_upstream.url + "/chat/completions"})
+    answer = caller.ask(chat())
+    assert (answer.status_code, answer.json()) == (
+        502,
+        {"detail": "Inference upstream failed (HTTP 307)"},
+    )
+    assert stub_upstream.calls == 1
+
+
+def test_an_answer_over_32_mib_is_502(caller: Caller, stub_upstream: StubUpstream):
+    stub_upstream.push(filler=MAX_ANSWER_BYTES + 1)
+    answer = caller.ask(chat())
+    assert (answer.status_code, answer.json()) == (
+        502,
+        {"detail": "Inference upstream answer too large"},
+    )
+    assert caller.ask(chat("next")).status_code == 200
+
+
+def test_an_answer_cut_short_is_502_and_the_router_keeps_serving(
+    caller: Caller, stub_upstream: StubUpstream
+):
+    stub_upstream.push(cut=True)
+    answer = caller.ask(chat())
+    assert (answer.status_code, answer.json()) == (502, {"detail": "Inference upstream failed"})
+    assert caller.ask(chat("next")).status_code == 200
+
+
+def test_the_upstreams_cookies_are_not_sent_back(caller: Caller, stub_upstream: StubUpstream):
+    """One caller's exchange must not leave state that rides along with another's."""
+    stub_upstream.push(headers={"Set-Cookie": "session=from-the-upstream; Path=/"})
+    assert caller.ask(chat("first")).status_code == 200
+    assert caller.ask(chat("second")).status_code == 200
+    assert [headers.get("Cookie") for headers in stub_upstream.headers] == [None, None]

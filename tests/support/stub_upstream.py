@@ -13,9 +13,11 @@ last user message's text (or the first ``enum`` value).
 Control it from a test (``StubUpstream`` in-process) or over HTTP:
 
 * ``stub.push(status=503, body={...}, delay=0.5, retry_after="7", garbage=False,
-  hang=False, times=1)``: the next ``times`` calls answer so; queued in order.
-  ``garbage`` answers 200 with bytes that are not JSON; ``hang`` never answers
-  (until ``reset``/``close``); ``delay`` sleeps before answering.
+  hang=False, headers={...}, filler=0, cut=False, times=1)``: the next ``times``
+  calls answer so; queued in order. ``garbage`` answers 200 with bytes that are
+  not JSON; ``hang`` never answers (until ``reset``/``close``); ``delay`` sleeps
+  before answering; ``headers`` are added to the answer; ``filler`` answers 200
+  with that many bytes of JSON; ``cut`` promises a body and closes without it.
 * ``stub.calls``: how many ``/chat/completions`` requests arrived;
   ``stub.requests``: their JSON bodies; ``stub.headers``: their headers.
 * ``stub.reset()``: clears the queue, the counters and releases hung calls.
@@ -51,6 +53,9 @@ class Scripted:
     retry_after: str | None = None
     garbage: bool = False
     hang: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+    filler: int = 0
+    cut: bool = False
 
 
 @dataclass
@@ -161,6 +166,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _send_cut(self, headers: dict[str, str]) -> None:
+        """A 200 promising 1000 bytes, 10 sent, then the connection closed."""
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(b'{"choices"')
+        self.close_connection = True
+
     def _send_json(self, status: int, value: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(value).encode(), headers)
 
@@ -193,7 +208,12 @@ class _Handler(BaseHTTPRequestHandler):
         if script.delay:
             time.sleep(script.delay)
         headers = {"Retry-After": script.retry_after} if script.retry_after else {}
-        if script.garbage:
+        headers.update(script.headers)
+        if script.cut:
+            self._send_cut(headers)
+        elif script.filler:
+            self._send(200, b'{"x":"' + b"a" * max(0, script.filler - 8) + b'"}', headers)
+        elif script.garbage:
             self._send(200, b"<html>this is not json", headers)
         elif script.status != 200 or script.body is not None:
             body = script.body if script.body is not None else {"error": {"message": "scripted"}}

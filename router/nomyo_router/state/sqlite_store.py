@@ -25,10 +25,10 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..worker_threads import WorkerThreads
 from .base import (
     MAX_BUCKETS,
     BucketShape,
@@ -128,7 +128,7 @@ class SqliteStore(StateStore):
         self.path = path
         self.bounds = bounds
         self._health = StoreHealth(self.name)
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="nomyo-state")
+        self._thread = WorkerThreads(1, name="nomyo-state")
         self._db: sqlite3.Connection | None = None
 
     async def take(self, bucket: str, shape: BucketShape, cost: int) -> float:
@@ -153,13 +153,12 @@ class SqliteStore(StateStore):
         await self._call(_ping)
 
     async def aclose(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._close)
-        self._thread.shutdown(wait=True)
+        await self._thread.run(self._close)
+        self._thread.close()
 
     async def _call(self, operation: Callable[..., _T], *args: Any) -> _T:
-        loop = asyncio.get_running_loop()
         try:
-            result = await loop.run_in_executor(self._thread, self._transaction, operation, args)
+            result: _T = await self._thread.run(self._transaction, operation, args)
         except sqlite3.Error as error:
             raise self._health.failed(error) from None
         self._health.succeeded()
