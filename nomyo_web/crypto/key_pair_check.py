@@ -22,9 +22,10 @@ from typing import Any
 
 from . import KeyFormatError
 
-__all__ = ["check_key_pair"]
+__all__ = ["PUBLIC_EXPONENT_65537", "check_key_pair"]
 
-_EXPONENT_65537 = b"\x01\x00\x01"
+# The exponent the client's pairs are generated with (WebCryptoBackend) and checked for here.
+PUBLIC_EXPONENT_65537 = b"\x01\x00\x01"
 
 
 def check_key_pair(pair: Any, bits: int) -> tuple[Any, Any]:
@@ -52,5 +53,5 @@ def _check_key(key: Any, kind: str, bits: int) -> None:
         raise KeyFormatError(f"key_pair's {kind}Key is not an RSA-OAEP SHA-256 key")
     if int(algorithm.modulusLength) != bits:
         raise KeyFormatError(f"key_pair's {kind}Key is not {bits} bits")
-    if bytes(algorithm.publicExponent.to_bytes()).lstrip(b"\0") != _EXPONENT_65537:
+    if bytes(algorithm.publicExponent.to_bytes()).lstrip(b"\0") != PUBLIC_EXPONENT_65537:
         raise KeyFormatError(f"key_pair's {kind}Key's public exponent is not 65537")

@@ -66,12 +66,11 @@ from . import (
     check_public_key_pem,
     spki_fingerprint,
 )
-from .key_pair_check import check_key_pair
+from .key_pair_check import PUBLIC_EXPONENT_65537, check_key_pair
 
 __all__ = ["WebCryptoBackend"]
 
 _RSA_OAEP_SHA256 = {"name": "RSA-OAEP", "hash": "SHA-256"}
-_PUBLIC_EXPONENT_65537 = b"\x01\x00\x01"
 # Without "length" an HMAC key derived by deriveKey is one hash *block* (512 bits) long.
 _HMAC_SHA256 = {"name": "HMAC", "hash": "SHA-256", "length": RESPONSE_MAC_BYTES * 8}
 
@@ -127,7 +126,7 @@ class WebCryptoBackend:
             {
                 **_RSA_OAEP_SHA256,
                 "modulusLength": bits,
-                "publicExponent": js_bytes(_PUBLIC_EXPONENT_65537),
+                "publicExponent": js_bytes(PUBLIC_EXPONENT_65537),
             }
         )
         # extractable=False applies to the private key; a pair's public key is always exportable.
