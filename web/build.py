@@ -11,7 +11,11 @@ Steps (each skipped when its output is current):
    each at a pinned version and checked against its pinned sha256), cached in
    build/cache/: ``openai`` and what it needs inside Pyodide, with PyPI's
    ``pyemscripten_2026_0_wasm32`` builds of ``pydantic-core`` and ``jiter``.
-4. build/pyodide/ = the Pyodide core files + the wheels + a rewritten
+4. Our wheel as the pages load it: the same wheel plus each module's bytecode,
+   compiled by Pyodide's own Python (``node web/bytecode.mjs``; hash-checked
+   .pyc files, so a page imports nomyo_web without compiling its source on every
+   load). dist/ keeps the pure wheel we publish.
+5. build/pyodide/ = the Pyodide core files + the wheels + a rewritten
    ``pyodide-lock.json`` holding exactly the packages that are present locally,
    with their real sha256, so ``await micropip.install("nomyo-web")`` works by
    name with integrity checks on, and no entry can send a loader to a CDN.
@@ -176,6 +180,20 @@ def ensure_our_wheel(force: bool) -> Path:
     return wheel
 
 
+def ensure_bytecode_wheel(wheel: Path, force: bool) -> Path:
+    """``wheel`` with its modules' bytecode for Pyodide's Python (see web/bytecode.mjs)."""
+    target = CACHE / "bytecode" / wheel.name
+    stamp = target.with_suffix(".source")
+    digest = f"{sha256_of(wheel)} pyodide {PYODIDE_VERSION}"
+    if not force and target.exists() and stamp.exists() and stamp.read_text() == digest:
+        return target
+    log(f"compiling {wheel.name} for Pyodide {PYODIDE_VERSION}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["node", str(WEB / "bytecode.mjs"), str(wheel), str(target)], check=True)
+    stamp.write_text(digest)
+    return target
+
+
 def ensure_pypi_wheel(name: str, version: str, sha256: str | None = None) -> Path:
     """A wheel for Pyodide's platform (or a pure one): from PyPI once, then from the cache."""
     pattern = f"{name.replace('-', '_')}-{version}-*.whl"
@@ -256,9 +274,9 @@ def build(force: bool = False) -> dict[str, object]:
     ensure_node_modules()
     ours = ensure_our_wheel(force)
     micropip = ensure_pypi_wheel(*MICROPIP)
-    wheels = {
+    wheels: dict[str, tuple[Path, str, list[str]]] = {
         "micropip": (micropip, MICROPIP[1], []),
-        "nomyo-web": (ours, package_version(), []),
+        "nomyo-web": (ensure_bytecode_wheel(ours, force), package_version(), []),
     }
     for name, pin in OPENAI_WHEELS.items():
         wheel = ensure_pypi_wheel(name, pin.version, pin.sha256)
