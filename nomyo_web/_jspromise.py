@@ -27,7 +27,7 @@ from typing import Any
 import js
 from pyodide.ffi import to_js
 
-__all__ = ["after", "gather", "later", "start"]
+__all__ = ["after", "gather", "later", "start", "then"]
 
 # apply_row([f, self, args]) is Reflect.apply(f, self, args); a map callback's extra
 # arguments (index, array) are ignored by Function.prototype.apply.
@@ -58,6 +58,11 @@ def later(function: Any, this: Any, *args: Any) -> Any:
     microtask there is nothing beneath. A throw rejects the promise.
     """
     return start(_THEN, _resolved(), js.Reflect.apply.bind(None, function, this, to_js(list(args))))
+
+
+def then(promise: Any, function: Any) -> Any:
+    """``promise.then(function)``, called from JavaScript: the promise of ``function(value)``."""
+    return start(_THEN, promise, function)
 
 
 def _resolved() -> Any:
