@@ -17,7 +17,9 @@ The body is read from its stream reader with a running count: a ``200``
 whose ``Content-Length`` or bytes pass ``max_body_bytes`` is cancelled and
 aborted there (``TransportBodyTooLarge``); another status's body is cut at
 ``max_error_body_bytes``. The chunks stay in JavaScript and cross into Python
-once, joined. Reads are asked for in pairs, so a short body costs one await.
+once, joined. Reads are asked for in pairs, and the first pair is started in
+JavaScript the moment the answer's headers are in: the answer and a short
+body cost one await together.
 
 Only the request's own headers are sent, cookies are not (``credentials:
 "omit"``), and a redirect is an error:
@@ -39,6 +41,7 @@ an ``OPTIONS``, although the server allows caching the preflight.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 from . import (
@@ -94,11 +97,13 @@ class FetchTransport:
             signal = js.AbortSignal.any(js_array([signal, deadline]))
         try:
             init = self._init(request, signal)
-            answer = await later(self._fetch, None, request.url, init)
+            answer, reader, steps = await _fetch_and_read(
+                later(self._fetch, None, request.url, init)
+            )
             if _is_redirect(answer):
                 controller.abort()
                 raise TransportError("redirect refused: an envelope is never sent elsewhere")
-            body = await _read_body(answer, request)
+            body = await _read_body(answer, request, reader, steps)
         except (asyncio.CancelledError, TransportBodyTooLarge):
             controller.abort()
             raise
@@ -127,32 +132,68 @@ def _is_redirect(answer: Any) -> bool:
     return str(answer.type) == "opaqueredirect" or 300 <= int(answer.status) < 400
 
 
-async def _read_body(answer: Any, request: Request) -> bytes:
+@functools.cache
+def _body_steps() -> tuple[Any, Any, Any]:
+    """``r => r.body``, ``body => body.getReader()`` and ``reader => reader.read()``:
+    the built-in getter and methods, bound to ``Function.prototype.call``."""
+    from .._js import js
+
+    call = js.Function.prototype.call
+    body = js.Reflect.getOwnPropertyDescriptor(js.Response.prototype, "body").get
+    # The stream classes are read off an empty body's objects: they need not be globals.
+    stream = js.Response.new(js.Uint8Array.new(0)).body
+    get_reader = js.Object.getPrototypeOf(stream).getReader
+    read = js.Object.getPrototypeOf(stream.getReader()).read
+    return call.bind(body), call.bind(get_reader), call.bind(read)
+
+
+async def _fetch_and_read(answer: Any) -> tuple[Any, Any, list[Any]]:
+    """(the answer, its body's reader, the body's first two reads), awaited once.
+
+    The reader and the reads are started in JavaScript as soon as ``answer`` (the
+    promise ``fetch`` returned) resolves. A chunk is already in memory when a read
+    returns it; ``_read_body`` checks every chunk against the limit before keeping it.
+    The reader is None when the answer has no body (a browser's opaque redirect).
+    """
+    from .._js import JsException
+    from .._jspromise import gather, then
+
+    body, get_reader, read = _body_steps()
+    reader = then(then(answer, body), get_reader)
+    try:
+        response, stream_reader, *steps = await gather(
+            answer, reader, then(reader, read), then(reader, read)
+        )
+    except JsException:
+        response = await answer  # the fetch's own failure is raised here
+        if response.body is not None:
+            raise  # the body failed to read
+        return response, None, []
+    return response, stream_reader, steps
+
+
+async def _read_body(answer: Any, request: Request, reader: Any, steps: list[Any]) -> bytes:
     """The body within its limit, read chunk by chunk; the reader is cancelled past it.
 
-    Reads are asked for two at a time (one await, not two, for a body that comes
-    in one chunk): a chunk is already in memory when a read returns it, and the
-    count is checked on each before it is kept.
+    ``steps`` are the reads already made (``_fetch_and_read``); more are asked
+    for two at a time (one await, not two, for a body that comes in one chunk),
+    and the count is checked on each chunk before it is kept.
     """
-    from .._js import py_bytes
     from .._jspromise import gather, start
 
     limit, strict = body_limit(request, int(answer.status))
-    if limit is None:
-        return py_bytes(await answer.arrayBuffer())
-    if strict and _declared_length(answer) > limit:
+    if strict and limit is not None and _declared_length(answer) > limit:
         raise TransportBodyTooLarge(int(answer.status), limit)
-    if answer.body is None:
+    if reader is None:
         return b""
-    reader = answer.body.getReader()
     chunks: list[Any] = []
     size = 0
     while True:
-        for step in await gather(start(reader.read, reader), start(reader.read, reader)):
+        for step in steps:
             if step.done:
                 return _joined(chunks, size)
             chunk = step.value
-            if size + int(chunk.length) > limit:
+            if limit is not None and size + int(chunk.length) > limit:
                 await reader.cancel()
                 if strict:
                     raise TransportBodyTooLarge(int(answer.status), limit)
@@ -160,6 +201,7 @@ async def _read_body(answer: Any, request: Request) -> bytes:
                 return _joined(chunks, limit)
             chunks.append(chunk)
             size += int(chunk.length)
+        steps = await gather(start(reader.read, reader), start(reader.read, reader))
 
 
 def _joined(chunks: list[Any], size: int) -> bytes:
