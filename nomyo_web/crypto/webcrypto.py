@@ -97,6 +97,9 @@ _AES_GCM = {"name": "AES-GCM"}
 _AT = js.Array.prototype.at
 # Called in place of ``unwrapKey`` when the MAC does not verify: a rejected promise.
 _REFUSE = js.Promise.reject.bind(js.Promise, js.Error.new("response_mac does not verify"))
+_APPLY = js.Reflect.apply
+_new_uint8 = js.Uint8Array.new
+_random_bytes = js.crypto.getRandomValues.bind(js.crypto)
 # Parameters of calls made through ``_jspromise``, which converts them with the call.
 _RSA_OAEP = {"name": "RSA-OAEP"}
 
@@ -121,7 +124,15 @@ class WebCryptoBackend:
     name = "webcrypto"
 
     def __init__(self, subtle: Any = None) -> None:
-        self._subtle = subtle if subtle is not None else js.crypto.subtle
+        self._subtle = subtle = subtle if subtle is not None else js.crypto.subtle
+        # Looked up once: each lookup of a JavaScript attribute is a bridge crossing.
+        self._import_key = subtle.importKey
+        self._encrypt = subtle.encrypt
+        self._decrypt = subtle.decrypt
+        self._derive_key = subtle.deriveKey
+        self._unwrap_key = subtle.unwrapKey
+        # verified => unwrapKey if verified is true, else _REFUSE (open_verified).
+        self._unwrap_if = _AT.bind(js_array([_REFUSE, self._unwrap_key]))
 
     # -- keys ---------------------------------------------------------------
 
@@ -208,18 +219,18 @@ class WebCryptoBackend:
             raise KeyFormatError("the public key was disposed")
         subtle = self._subtle
         nonce = os.urandom(NONCE_BYTES)
-        raw = js.crypto.getRandomValues(js.Uint8Array.new(AES_KEY_BYTES))
+        raw = _random_bytes(_new_uint8(AES_KEY_BYTES))
         data = js_bytes(plaintext)
         try:
             # Each call copies ``raw`` when it is made; ``data`` is read when the key is ready.
-            aes_key = start(subtle.importKey, subtle, "raw", raw, _AES_GCM, False, ["encrypt"])
+            aes_key = start(self._import_key, subtle, "raw", raw, _AES_GCM, False, ["encrypt"])
             steps = [
-                after(subtle.encrypt, subtle, _aes_gcm_params(nonce), aes_key, data),
-                start(subtle.encrypt, subtle, _RSA_OAEP, public_key.native, raw),
+                after(self._encrypt, subtle, _aes_gcm_params(nonce), aes_key, data),
+                start(self._encrypt, subtle, _RSA_OAEP, public_key.native, raw),
             ]
             if for_request:
                 steps.append(
-                    start(subtle.importKey, subtle, "raw", raw, "HKDF", False, ["deriveKey"])
+                    start(self._import_key, subtle, "raw", raw, "HKDF", False, ["deriveKey"])
                 )
             done = await gather(*steps)
         except BaseException:
@@ -239,7 +250,7 @@ class WebCryptoBackend:
         _check_openable(sealed, private_key)
         subtle = self._subtle
         try:
-            aes_key = start(subtle.unwrapKey, subtle, *_unwrap_args(sealed, private_key.native))
+            aes_key = start(self._unwrap_key, subtle, *_unwrap_args(sealed, private_key.native))
         except JsException:
             raise OpenError() from None
         return await self._decrypted(sealed, aes_key)
@@ -262,9 +273,9 @@ class WebCryptoBackend:
         subtle = self._subtle
         try:
             verified = self._mac_chain(request_key, payload_id, "verify", mac, sealed)
-            unwrap = then(verified, _AT.bind(js_array([_REFUSE, subtle.unwrapKey])))
+            unwrap = then(verified, self._unwrap_if)
             args = _unwrap_args(sealed, private_key.native)
-            aes_key = after(js.Reflect.apply, None, unwrap, subtle, args)
+            aes_key = after(_APPLY, None, unwrap, subtle, args)
         except JsException:
             raise OpenError() from None
         return await self._decrypted(sealed, aes_key)
@@ -279,14 +290,12 @@ class WebCryptoBackend:
         subtle = self._subtle
         try:
             ciphertext = sealed.ciphertext + sealed.tag
-            plain = after(
-                subtle.decrypt, subtle, _aes_gcm_params(sealed.nonce), aes_key, ciphertext
-            )
+            plain = after(self._decrypt, subtle, _aes_gcm_params(sealed.nonce), aes_key, ciphertext)
             key, opened = await gather(aes_key, plain)
         except JsException:
             raise OpenError() from None
         if int(key.algorithm.length) != AES_KEY_BYTES * 8:
-            js.Uint8Array.new(opened).fill(0)
+            _new_uint8(opened).fill(0)
             raise OpenError()
         return take_bytearray(opened)
 
@@ -314,9 +323,9 @@ class WebCryptoBackend:
         usage = (_HMAC_SHA256, False, [operation])
         base = getattr(request_key, "hkdf", None)  # imported when the request was sealed
         if base is None:
-            key = after(subtle.deriveKey, subtle, hkdf, self._hkdf_key(request_key), *usage)
+            key = after(self._derive_key, subtle, hkdf, self._hkdf_key(request_key), *usage)
         else:
-            key = start(subtle.deriveKey, subtle, hkdf, base, *usage)
+            key = start(self._derive_key, subtle, hkdf, base, *usage)
         data = response_mac_input(answer)
         args = ["HMAC", key, data] if mac is None else ["HMAC", key, mac, data]
         return after(getattr(subtle, operation), subtle, *args)
@@ -330,7 +339,7 @@ class WebCryptoBackend:
         ikm = js_bytes(request_key)
         try:
             subtle = self._subtle
-            return start(subtle.importKey, subtle, "raw", ikm, "HKDF", False, ["deriveKey"])
+            return start(self._import_key, subtle, "raw", ikm, "HKDF", False, ["deriveKey"])
         finally:
             ikm.fill(0)
 
