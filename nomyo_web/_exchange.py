@@ -156,41 +156,50 @@ async def open_response(
     except EnvelopeFormatError as exc:
         logger.debug("response rejected: envelope %s", exc.problem)
         raise SecurityError(REJECTED) from None
-    await _check_response_mac(crypto, envelope, request_key, payload_id, response_auth, logger)
+    check = _mac_check(envelope, request_key, response_auth, logger)
     try:
-        plaintext = await crypto.open(envelope.sealed, private_key)
+        if check is None:
+            plaintext = await crypto.open(envelope.sealed, private_key)
+        else:
+            # The MAC is checked first; the private key is used only once it holds.
+            mac_key, mac = check
+            plaintext = await crypto.open_verified(
+                envelope.sealed, private_key, mac_key, payload_id, mac
+            )
     except OpenError:
-        logger.debug("response rejected: could not be opened")
+        logger.debug(
+            "response rejected: %s",
+            "could not be opened"
+            if check is None
+            else "response_mac did not verify, or the answer could not be opened",
+        )
         raise SecurityError(REJECTED) from None
+    if check is not None:
+        logger.debug("response_mac verified")
     return bind_completion(plaintext, payload_id, envelope.processed_at, logger)
 
 
-async def _check_response_mac(
-    crypto: CryptoBackend,
+def _mac_check(
     envelope: ParsedEnvelope,
     request_key: bytearray | None,
-    payload_id: str,
     response_auth: ResponseAuth,
     logger: logging.Logger,
-) -> None:
-    """Verify the answer's ``response_mac`` before anything opens it (SecurityError)."""
+) -> tuple[bytearray, bytes] | None:
+    """(the request key, the answer's ``response_mac``) to check; None when it carries none.
+
+    Raises:
+        SecurityError: no MAC under ``response_auth="required"``, or a MAC and no key to check it.
+    """
     if envelope.response_mac is None:
         if response_auth == "required":
             logger.debug("response rejected: no response_mac under response_auth='required'")
             raise SecurityError(UNAUTHENTICATED)
         logger.debug("response carries no response_mac; accepted under response_auth='auto'")
-        return
+        return None
     if request_key is None:
         logger.debug("response rejected: a response_mac but no request key to check it")
         raise SecurityError(REJECTED)
-    try:
-        await crypto.verify_response_mac(
-            request_key, payload_id, envelope.sealed, envelope.response_mac
-        )
-    except OpenError:
-        logger.debug("response rejected: response_mac did not verify")
-        raise SecurityError(REJECTED) from None
-    logger.debug("response_mac verified")
+    return request_key, envelope.response_mac
 
 
 def bind_completion(

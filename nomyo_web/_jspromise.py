@@ -27,14 +27,20 @@ from typing import Any
 import js
 from pyodide.ffi import to_js
 
-__all__ = ["after", "gather", "later", "start"]
+__all__ = ["after", "gather", "later", "start", "then"]
 
 # apply_row([f, self, args]) is Reflect.apply(f, self, args); a map callback's extra
 # arguments (index, array) are ignored by Function.prototype.apply.
 _APPLY_ROW = js.Function.prototype.apply.bind(js.Reflect.apply, None)
-_MAP = js.Array.prototype.map
+# map_rows(rows, callback) is rows.map(callback).
+_MAP_ROWS = js.Function.prototype.call.bind(js.Array.prototype.map)
 # Read with Reflect.get: on a thenable, Pyodide's attribute ``then`` is its own Python method.
 _THEN = js.Reflect.get(js.Promise.prototype, "then")
+# bind_apply(None, f, self, ...) is Reflect.apply.bind(null, f, self, ...).
+_BIND_APPLY = js.Function.prototype.bind.bind(js.Reflect.apply)
+_ALL = js.Promise.all.bind(js.Promise)
+# Every JavaScript value Python names costs a crossing to look up: the ones used on every
+# call are looked up once, here.
 
 
 def start(function: Any, this: Any, *args: Any) -> Any:
@@ -46,7 +52,7 @@ def start(function: Any, this: Any, *args: Any) -> Any:
     throw raises ``JsException`` here.
     """
     row = [[function, this, list(args)]]
-    return _MAP.call(to_js(row, dict_converter=js.Object.fromEntries), _APPLY_ROW)[0]
+    return _MAP_ROWS(_js(row), _APPLY_ROW)[0]
 
 
 def later(function: Any, this: Any, *args: Any) -> Any:
@@ -57,11 +63,12 @@ def later(function: Any, this: Any, *args: Any) -> Any:
     automation such as Playwright) walks them all for each ``fetch``. From a
     microtask there is nothing beneath. A throw rejects the promise.
     """
-    return start(_THEN, _resolved(), js.Reflect.apply.bind(None, function, this, to_js(list(args))))
+    return start(_THEN, _RESOLVED, _BIND_APPLY(None, function, this, _js(list(args))))
 
 
-def _resolved() -> Any:
-    return start(js.Promise.resolve.bind(js.Promise), None)
+def then(promise: Any, function: Any) -> Any:
+    """``promise.then(function)``, called from JavaScript: the promise of ``function(value)``."""
+    return start(_THEN, promise, function)
 
 
 def after(function: Any, this: Any, *args: Any) -> Any:
@@ -70,8 +77,8 @@ def after(function: Any, this: Any, *args: Any) -> Any:
 
     It rejects, without calling ``function``, if one of those promises rejects.
     """
-    resolved = start(js.Promise.all, js.Promise, list(args))
-    return start(_THEN, resolved, js.Reflect.apply.bind(None, function, this))
+    resolved = start(_ALL, None, list(args))
+    return start(_THEN, resolved, _BIND_APPLY(None, function, this))
 
 
 def gather(*promises: Any) -> Any:
@@ -80,4 +87,15 @@ def gather(*promises: Any) -> Any:
     It rejects with the first rejection; the others' outcomes are still handled,
     so none is reported as unhandled.
     """
-    return js.Promise.all(to_js(list(promises)))
+    return _ALL(_js(list(promises)))
+
+
+def _js(values: list[Any]) -> Any:
+    """``values`` as a JavaScript array, converted deeply: dicts become plain objects
+    (Pyodide's default; ``dict_converter=Object.fromEntries`` gives the same, slower), and
+    anything without a conversion raises instead of crossing as a ``PyProxy``."""
+    return to_js(values, create_pyproxies=False)
+
+
+# A promise resolved once; each ``then`` on it is a fresh microtask (``later``).
+_RESOLVED = start(js.Promise.resolve.bind(js.Promise), None)

@@ -121,6 +121,22 @@ class CryptoBackend(Protocol):
         """Check ``mac`` in constant time; raises OpenError (nothing says what differed)."""
         ...
 
+    async def open_verified(
+        self,
+        sealed: SealedMessage,
+        private_key: PrivateKeyHandle,
+        request_key: bytes | bytearray,
+        payload_id: str,
+        mac: bytes,
+    ) -> bytearray:
+        """``verify_response_mac``, and only once ``mac`` holds, ``open``: one operation.
+
+        ``private_key`` is not used unless the MAC verifies. Raises OpenError for
+        either failure (nothing says which). A backend whose every call costs a
+        bridge crossing (WebCrypto) chains the two and is awaited once.
+        """
+        ...
+
 
 _PEM_RE = re.compile(
     r"-----BEGIN PUBLIC KEY-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END PUBLIC KEY-----"

@@ -242,3 +242,14 @@ class PycaBackend:
         self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage, mac: bytes
     ) -> None:
         self.verify_response_mac_sync(request_key, payload_id, answer, mac)
+
+    async def open_verified(
+        self,
+        sealed: SealedMessage,
+        private_key: PrivateKeyHandle,
+        request_key: bytes | bytearray,
+        payload_id: str,
+        mac: bytes,
+    ) -> bytearray:
+        self.verify_response_mac_sync(request_key, payload_id, sealed, mac)
+        return self.open_sync(sealed, private_key)

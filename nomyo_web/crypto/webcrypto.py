@@ -45,7 +45,7 @@ from .._js import (
     py_bytes,
     take_bytearray,
 )
-from .._jspromise import after, gather, start
+from .._jspromise import after, gather, start, then
 from ..protocol import (
     AES_KEY_BYTES,
     MAX_RSA_BITS,
@@ -92,6 +92,14 @@ class _RequestKey(bytearray):
 
 
 _AES_GCM = {"name": "AES-GCM"}
+# Picks ``[refuse, unwrapKey][verified]``: ``Array.prototype.at`` reads ``true`` as 1, anything
+# else that ``verify`` could give as 0.
+_AT = js.Array.prototype.at
+# Called in place of ``unwrapKey`` when the MAC does not verify: a rejected promise.
+_REFUSE = js.Promise.reject.bind(js.Promise, js.Error.new("response_mac does not verify"))
+_APPLY = js.Reflect.apply
+_new_uint8 = js.Uint8Array.new
+_random_bytes = js.crypto.getRandomValues.bind(js.crypto)
 # Parameters of calls made through ``_jspromise``, which converts them with the call.
 _RSA_OAEP = {"name": "RSA-OAEP"}
 
@@ -116,7 +124,15 @@ class WebCryptoBackend:
     name = "webcrypto"
 
     def __init__(self, subtle: Any = None) -> None:
-        self._subtle = subtle if subtle is not None else js.crypto.subtle
+        self._subtle = subtle = subtle if subtle is not None else js.crypto.subtle
+        # Looked up once: each lookup of a JavaScript attribute is a bridge crossing.
+        self._import_key = subtle.importKey
+        self._encrypt = subtle.encrypt
+        self._decrypt = subtle.decrypt
+        self._derive_key = subtle.deriveKey
+        self._unwrap_key = subtle.unwrapKey
+        # verified => unwrapKey if verified is true, else _REFUSE (open_verified).
+        self._unwrap_if = _AT.bind(js_array([_REFUSE, self._unwrap_key]))
 
     # -- keys ---------------------------------------------------------------
 
@@ -203,18 +219,18 @@ class WebCryptoBackend:
             raise KeyFormatError("the public key was disposed")
         subtle = self._subtle
         nonce = os.urandom(NONCE_BYTES)
-        raw = js.crypto.getRandomValues(js.Uint8Array.new(AES_KEY_BYTES))
+        raw = _random_bytes(_new_uint8(AES_KEY_BYTES))
         data = js_bytes(plaintext)
         try:
             # Each call copies ``raw`` when it is made; ``data`` is read when the key is ready.
-            aes_key = start(subtle.importKey, subtle, "raw", raw, _AES_GCM, False, ["encrypt"])
+            aes_key = start(self._import_key, subtle, "raw", raw, _AES_GCM, False, ["encrypt"])
             steps = [
-                after(subtle.encrypt, subtle, _aes_gcm_params(nonce), aes_key, data),
-                start(subtle.encrypt, subtle, _RSA_OAEP, public_key.native, raw),
+                after(self._encrypt, subtle, _aes_gcm_params(nonce), aes_key, data),
+                start(self._encrypt, subtle, _RSA_OAEP, public_key.native, raw),
             ]
             if for_request:
                 steps.append(
-                    start(subtle.importKey, subtle, "raw", raw, "HKDF", False, ["deriveKey"])
+                    start(self._import_key, subtle, "raw", raw, "HKDF", False, ["deriveKey"])
                 )
             done = await gather(*steps)
         except BaseException:
@@ -230,80 +246,131 @@ class WebCryptoBackend:
         return message, key
 
     async def open(self, sealed: SealedMessage, private_key: PrivateKeyHandle) -> bytearray:
-        """Unwrap the AES key (into WebCrypto only) and decrypt: one chain, one await.
+        """Unwrap the AES key (into WebCrypto only) and decrypt: one chain, one await."""
+        _check_openable(sealed, private_key)
+        subtle = self._subtle
+        try:
+            aes_key = start(self._unwrap_key, subtle, *_unwrap_args(sealed, private_key.native))
+        except JsException:
+            raise OpenError() from None
+        return await self._decrypted(sealed, aes_key)
+
+    async def open_verified(
+        self,
+        sealed: SealedMessage,
+        private_key: PrivateKeyHandle,
+        request_key: bytes | bytearray,
+        payload_id: str,
+        mac: bytes,
+    ) -> bytearray:
+        """Verify ``mac``, then unwrap and decrypt: one chain, one await.
+
+        The unwrapping function is picked by the verification's result, in
+        JavaScript: ``unwrapKey`` (so the private key) only for ``true``, and for
+        anything else a function that rejects, so nothing after it runs.
+        """
+        _check_openable(sealed, private_key)
+        subtle = self._subtle
+        try:
+            verified = self._mac_chain(request_key, payload_id, "verify", mac, sealed)
+            unwrap = then(verified, self._unwrap_if)
+            args = _unwrap_args(sealed, private_key.native)
+            aes_key = after(_APPLY, None, unwrap, subtle, args)
+        except JsException:
+            raise OpenError() from None
+        return await self._decrypted(sealed, aes_key)
+
+    async def _decrypted(self, sealed: SealedMessage, aes_key: Any) -> bytearray:
+        """The plaintext, once ``aes_key`` (a promise) is unwrapped and ``sealed`` decrypted.
 
         The key's size is checked when both are done: a key that is not AES-256
         (a "raw" import also takes 16 and 24 bytes) fails the open, and what it
         decrypted is zeroed unread.
         """
-        if private_key.native is None or len(sealed.nonce) != NONCE_BYTES:
-            raise OpenError()
-        if len(sealed.tag) != TAG_BYTES:
-            raise OpenError()
         subtle = self._subtle
         try:
-            aes_key = start(
-                subtle.unwrapKey,
-                subtle,
-                "raw",
-                sealed.encrypted_key,
-                private_key.native,
-                _RSA_OAEP_SHA256,
-                _AES_GCM,
-                False,
-                ["decrypt"],
-            )
             ciphertext = sealed.ciphertext + sealed.tag
-            plain = after(
-                subtle.decrypt, subtle, _aes_gcm_params(sealed.nonce), aes_key, ciphertext
-            )
+            plain = after(self._decrypt, subtle, _aes_gcm_params(sealed.nonce), aes_key, ciphertext)
             key, opened = await gather(aes_key, plain)
         except JsException:
             raise OpenError() from None
         if int(key.algorithm.length) != AES_KEY_BYTES * 8:
-            js.Uint8Array.new(opened).fill(0)
+            _new_uint8(opened).fill(0)
             raise OpenError()
         return take_bytearray(opened)
 
     # -- response_mac ---------------------------------------------------------
 
-    async def _response_mac(
-        self, request_key: bytes | bytearray, payload_id: str, operation: str, *args: Any
+    def _mac_chain(
+        self,
+        request_key: bytes | bytearray,
+        payload_id: str,
+        operation: str,
+        mac: bytes | None,
+        answer: SealedMessage,
     ) -> Any:
-        """HMAC ``operation`` (``sign`` or ``verify``) with the key HKDF derives from
-        ``request_key`` (non-extractable), on ``args``; one await for the chain."""
+        """The promise of HMAC ``operation`` (``sign``, or ``verify`` of ``mac``) over
+        ``answer``, with the key HKDF derives from ``request_key`` (non-extractable)."""
         if len(request_key) != AES_KEY_BYTES:
             raise OpenError()
         subtle = self._subtle
-        ikm = None
-        base = getattr(request_key, "hkdf", None)  # imported when the request was sealed
-        if base is None:
-            ikm = js_bytes(request_key)
-            base = start(subtle.importKey, subtle, "raw", ikm, "HKDF", False, ["deriveKey"])
         hkdf = {
             "name": "HKDF",
             "hash": "SHA-256",
             "salt": b"",
             "info": response_mac_info(payload_id),
         }
-        key = after(subtle.deriveKey, subtle, hkdf, base, _HMAC_SHA256, False, [operation])
+        usage = (_HMAC_SHA256, False, [operation])
+        base = getattr(request_key, "hkdf", None)  # imported when the request was sealed
+        if base is None:
+            key = after(self._derive_key, subtle, hkdf, self._hkdf_key(request_key), *usage)
+        else:
+            key = start(self._derive_key, subtle, hkdf, base, *usage)
+        data = response_mac_input(answer)
+        args = ["HMAC", key, data] if mac is None else ["HMAC", key, mac, data]
+        return after(getattr(subtle, operation), subtle, *args)
+
+    def _hkdf_key(self, request_key: bytes | bytearray) -> Any:
+        """The promise of ``request_key`` imported as a non-extractable HKDF key.
+
+        ``importKey`` copies the bytes when it is called, so the JavaScript copy
+        made here is zeroed at once.
+        """
+        ikm = js_bytes(request_key)
         try:
-            return await after(getattr(subtle, operation), subtle, "HMAC", key, *args)
-        except JsException:
-            raise OpenError() from None
+            subtle = self._subtle
+            return start(self._import_key, subtle, "raw", ikm, "HKDF", False, ["deriveKey"])
         finally:
-            if ikm is not None:
-                ikm.fill(0)  # the JavaScript copy of the request key
+            ikm.fill(0)
 
     async def response_mac(
         self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage
     ) -> bytes:
-        data = response_mac_input(answer)
-        return py_bytes(await self._response_mac(request_key, payload_id, "sign", data))
+        try:
+            return py_bytes(await self._mac_chain(request_key, payload_id, "sign", None, answer))
+        except JsException:
+            raise OpenError() from None
 
     async def verify_response_mac(
         self, request_key: bytes | bytearray, payload_id: str, answer: SealedMessage, mac: bytes
     ) -> None:
-        data = response_mac_input(answer)
-        if not await self._response_mac(request_key, payload_id, "verify", mac, data):
+        try:
+            verified = await self._mac_chain(request_key, payload_id, "verify", mac, answer)
+        except JsException:
+            raise OpenError() from None
+        if not verified:
             raise OpenError()
+
+
+def _check_openable(sealed: SealedMessage, private_key: PrivateKeyHandle) -> None:
+    """OpenError unless the key is still held and the nonce and tag have their sizes."""
+    if private_key.native is None or len(sealed.nonce) != NONCE_BYTES:
+        raise OpenError()
+    if len(sealed.tag) != TAG_BYTES:
+        raise OpenError()
+
+
+def _unwrap_args(sealed: SealedMessage, private_key: Any) -> list[Any]:
+    """``unwrapKey``'s arguments: the answer's AES key, straight into a non-extractable key."""
+    key = sealed.encrypted_key
+    return ["raw", key, private_key, _RSA_OAEP_SHA256, _AES_GCM, False, ["decrypt"]]

@@ -17,7 +17,9 @@ The body is read from its stream reader with a running count: a ``200``
 whose ``Content-Length`` or bytes pass ``max_body_bytes`` is cancelled and
 aborted there (``TransportBodyTooLarge``); another status's body is cut at
 ``max_error_body_bytes``. The chunks stay in JavaScript and cross into Python
-once, joined. Reads are asked for in pairs, so a short body costs one await.
+once, joined. Reads are asked for in pairs, and the first pair is started in
+JavaScript the moment the answer's headers are in: the answer and a short
+body cost one await together.
 
 Only the request's own headers are sent, cookies are not (``credentials:
 "omit"``), and a redirect is an error:
@@ -39,7 +41,8 @@ an ``OPTIONS``, although the server allows caching the preflight.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import functools
+from typing import Any, NamedTuple
 
 from . import (
     Request,
@@ -80,25 +83,31 @@ class FetchTransport:
         return options
 
     async def handle_async_request(self, request: Request) -> Response:
-        from .._js import JsException, js, js_array
+        from .._js import JsException, js_array
         from .._jspromise import later
 
-        controller = js.AbortController.new()
+        api = _api()
+        controller = api.new_abort_controller()
         signal = controller.signal
         deadline = None
         if request.timeout is not None:
             timeout_ms = max(1, round(request.timeout * 1000))
             # Held (by this proxy) until the attempt ends: Node.js's timer keeps only a weak
             # reference to its signal, and AbortSignal.any another; a collected one never fires.
-            deadline = js.AbortSignal.timeout(timeout_ms)
-            signal = js.AbortSignal.any(js_array([signal, deadline]))
+            deadline = api.timeout_signal(timeout_ms)
+            signal = api.any_signal(js_array([signal, deadline]))
         try:
             init = self._init(request, signal)
-            answer = await later(self._fetch, None, request.url, init)
-            if _is_redirect(answer):
+            answer, reader, steps = await _fetch_and_read(
+                later(self._fetch, None, request.url, init)
+            )
+            status = int(answer.status)
+            if _is_redirect(answer, status):
                 controller.abort()
                 raise TransportError("redirect refused: an envelope is never sent elsewhere")
-            body = await _read_body(answer, request)
+            headers = api.object_from_entries(answer.headers).to_py()
+            headers = {str(k).lower(): str(v) for k, v in headers.items()}
+            body = await _read_body(status, headers, request, reader, steps)
         except (asyncio.CancelledError, TransportBodyTooLarge):
             controller.abort()
             raise
@@ -108,10 +117,7 @@ class FetchTransport:
             raise TransportError(f"{getattr(exc, 'name', 'Error')}: fetch failed") from None
         finally:
             del deadline, signal
-        headers = js.Object.fromEntries(answer.headers).to_py()
-        return Response(
-            int(answer.status), {str(k).lower(): str(v) for k, v in headers.items()}, body
-        )
+        return Response(status, headers, body)
 
     async def aclose(self) -> None:
         """Nothing to close: the browser owns the connections."""
@@ -122,51 +128,117 @@ def _cache_mode(method: str) -> str:
     return "no-store" if method in ("GET", "HEAD") else "default"
 
 
-def _is_redirect(answer: Any) -> bool:
+def _is_redirect(answer: Any, status: int) -> bool:
     """A 3xx (Node.js) or the opaque redirect a browser hands back for ``redirect: "manual"``."""
-    return str(answer.type) == "opaqueredirect" or 300 <= int(answer.status) < 400
+    return 300 <= status < 400 or str(answer.type) == "opaqueredirect"
 
 
-async def _read_body(answer: Any, request: Request) -> bytes:
+class _Api(NamedTuple):
+    """The JavaScript functions every attempt calls, looked up once (each lookup is a crossing).
+
+    ``body``, ``get_reader`` and ``read`` are ``r => r.body``, ``body =>
+    body.getReader()`` and ``reader => reader.read()``: the built-in getter and
+    methods, bound to ``Function.prototype.call``.
+    """
+
+    new_abort_controller: Any
+    timeout_signal: Any
+    any_signal: Any
+    object_from_entries: Any
+    new_uint8_array: Any
+    body: Any
+    get_reader: Any
+    read: Any
+
+
+@functools.cache
+def _api() -> _Api:
+    from .._js import js
+
+    call = js.Function.prototype.call
+    body = js.Reflect.getOwnPropertyDescriptor(js.Response.prototype, "body").get
+    # The stream classes are read off an empty body's objects: they need not be globals.
+    stream = js.Response.new(js.Uint8Array.new(0)).body
+    get_reader = js.Object.getPrototypeOf(stream).getReader
+    read = js.Object.getPrototypeOf(stream.getReader()).read
+    return _Api(
+        js.AbortController.new,
+        js.AbortSignal.timeout.bind(js.AbortSignal),
+        js.AbortSignal.any.bind(js.AbortSignal),
+        js.Object.fromEntries,
+        js.Uint8Array.new,
+        call.bind(body),
+        call.bind(get_reader),
+        call.bind(read),
+    )
+
+
+async def _fetch_and_read(answer: Any) -> tuple[Any, Any, list[Any]]:
+    """(the answer, its body's reader, the body's first two reads), awaited once.
+
+    The reader and the reads are started in JavaScript as soon as ``answer`` (the
+    promise ``fetch`` returned) resolves. A chunk is already in memory when a read
+    returns it; ``_read_body`` checks every chunk against the limit before keeping it.
+    The reader is None when the answer has no body (a browser's opaque redirect).
+    """
+    from .._js import JsException
+    from .._jspromise import gather, then
+
+    api = _api()
+    reader = then(then(answer, api.body), api.get_reader)
+    try:
+        response, stream_reader, *steps = await gather(
+            answer, reader, then(reader, api.read), then(reader, api.read)
+        )
+    except JsException:
+        response = await answer  # the fetch's own failure is raised here
+        if response.body is not None:
+            raise  # the body failed to read
+        return response, None, []
+    return response, stream_reader, steps
+
+
+async def _read_body(
+    status: int, headers: dict[str, str], request: Request, reader: Any, steps: list[Any]
+) -> bytes:
     """The body within its limit, read chunk by chunk; the reader is cancelled past it.
 
-    Reads are asked for two at a time (one await, not two, for a body that comes
-    in one chunk): a chunk is already in memory when a read returns it, and the
-    count is checked on each before it is kept.
+    ``steps`` are the reads already made (``_fetch_and_read``); more are asked
+    for two at a time (one await, not two, for a body that comes in one chunk),
+    and the count is checked on each chunk before it is kept.
     """
-    from .._js import py_bytes
     from .._jspromise import gather, start
 
-    limit, strict = body_limit(request, int(answer.status))
-    if limit is None:
-        return py_bytes(await answer.arrayBuffer())
-    if strict and _declared_length(answer) > limit:
-        raise TransportBodyTooLarge(int(answer.status), limit)
-    if answer.body is None:
+    limit, strict = body_limit(request, status)
+    if strict and limit is not None and _declared_length(headers) > limit:
+        raise TransportBodyTooLarge(status, limit)
+    if reader is None:
         return b""
-    reader = answer.body.getReader()
     chunks: list[Any] = []
     size = 0
     while True:
-        for step in await gather(start(reader.read, reader), start(reader.read, reader)):
+        for step in steps:
             if step.done:
                 return _joined(chunks, size)
             chunk = step.value
-            if size + int(chunk.length) > limit:
+            if limit is not None and size + int(chunk.length) > limit:
                 await reader.cancel()
                 if strict:
-                    raise TransportBodyTooLarge(int(answer.status), limit)
+                    raise TransportBodyTooLarge(status, limit)
                 chunks.append(chunk.subarray(0, limit - size))
                 return _joined(chunks, limit)
             chunks.append(chunk)
             size += int(chunk.length)
+        steps = await gather(start(reader.read, reader), start(reader.read, reader))
 
 
 def _joined(chunks: list[Any], size: int) -> bytes:
     """One copy of the JavaScript chunks into one ``Uint8Array``, then one into Python."""
-    from .._js import js, py_bytes
+    from .._js import py_bytes
 
-    whole = js.Uint8Array.new(size)
+    if len(chunks) == 1:
+        return py_bytes(chunks[0])
+    whole = _api().new_uint8_array(size)
     offset = 0
     for chunk in chunks:
         whole.set(chunk, offset)
@@ -174,9 +246,9 @@ def _joined(chunks: list[Any], size: int) -> bytes:
     return py_bytes(whole)
 
 
-def _declared_length(answer: Any) -> int:
+def _declared_length(headers: dict[str, str]) -> int:
     """The Content-Length the server announced (0 when absent, unreadable or not exposed)."""
     try:
-        return int(answer.headers.get("content-length") or 0)
+        return int(headers.get("content-length") or 0)
     except ValueError:
         return 0

@@ -222,3 +222,30 @@ def test_seal_request_keeps_the_key_it_sealed_with(interpreter: Any, host_key: A
     plaintext, key = ref.open_with_key(result["envelope"], host_key)
     assert plaintext == PLAINTEXT
     assert base64.b64decode(result["kept_key"]) == key and result["kept_type"] == "bytearray"
+
+
+@pytest.mark.parametrize("change", ["none", "mac", "payload_id", "request_key", "ciphertext"])
+def test_open_verified_opens_only_an_answer_whose_mac_holds(
+    interpreter: Any, interpreter_key: dict, change: str
+) -> None:
+    """The MAC check and the open in one call: any change is the one opaque error."""
+    request_key, payload_id = bytes(range(32)), "3f2c8a6e-open-verified"
+    envelope = ref.seal(PLAINTEXT, interpreter_key["pem"])
+    mac = ref.response_mac(request_key, payload_id, envelope)
+    args = {"request_key_b64": _b64(request_key), "payload_id": payload_id, "mac_b64": mac}
+    if change == "mac":
+        args["mac_b64"] = _b64(bytes(32))
+    elif change == "payload_id":
+        args["payload_id"] = payload_id + "x"
+    elif change == "request_key":
+        args["request_key_b64"] = _b64(bytes(32))
+    elif change == "ciphertext":
+        tag = bytearray(base64.b64decode(envelope["encrypted_payload"]["tag"]))
+        tag[0] ^= 0x01
+        envelope["encrypted_payload"]["tag"] = _b64(bytes(tag))
+        args["mac_b64"] = ref.response_mac(request_key, payload_id, envelope)  # a MAC that holds
+    opened = interpreter.call("crypto:open_verified", key_id="main", envelope=envelope, **args)
+    if change == "none":
+        assert base64.b64decode(opened) == PLAINTEXT
+    else:
+        assert opened == "decryption failed"

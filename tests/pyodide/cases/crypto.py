@@ -145,3 +145,20 @@ async def seal_request_for(public_pem: str, plaintext_b64: str) -> dict[str, Any
         # A bytearray (a backend may subclass it) is what the client can wipe.
         "kept_type": "bytearray" if isinstance(aes_key, bytearray) else type(aes_key).__name__,
     }
+
+
+async def open_verified(
+    key_id: str, request_key_b64: str, payload_id: str, envelope: dict[str, Any], mac_b64: str
+) -> str:
+    """``open_verified`` of an answer for the kept key ``key_id``: base64 of the plaintext,
+    or the message of the one opaque OpenError."""
+    sealed = parse_envelope(json.dumps(envelope).encode()).sealed
+    request_key = bytearray(base64.b64decode(request_key_b64))
+    mac = base64.b64decode(mac_b64)
+    try:
+        opened = await default_crypto().open_verified(
+            sealed, _KEYS[key_id], request_key, payload_id, mac
+        )
+    except OpenError as exc:
+        return str(exc)
+    return _b64(opened)
