@@ -51,6 +51,7 @@ from nomyo_web.protocol import (
 
 from .body import read_body
 from .client_keys import ClientKeyCache
+from .compact_json import compact_json
 from .engines import Engine, EngineError
 from .policy.admission import Admission
 from .policy.outage import store_required
@@ -213,7 +214,7 @@ class SecureCompletion:
             raise HTTPProblem(error.status, error.detail, retry_after=error.retry_after) from None
         processed_at = int(time.time())
         completion["_metadata"] = response_metadata(ask.payload_id, processed_at, ask.tier)
-        plaintext = bytearray(json.dumps(completion, separators=(",", ":")).encode("utf-8"))
+        plaintext = bytearray(compact_json(completion))
         if len(plaintext) <= INLINE_SEAL_BYTES:
             return _seal(plaintext, processed_at, ask, request_key)
         return await self.threads.run(_seal, plaintext, processed_at, ask, request_key)
