@@ -29,6 +29,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from nomyo_web.crypto import OpenError, PublicKeyHandle
 from nomyo_web.crypto.pyca import PycaBackend
@@ -145,6 +146,13 @@ class SecureCompletion:
         self.body_timeout = body_timeout
         self.threads = WorkerThreads(name="nomyo-crypto")
         self.in_progress = 0  # requests in this endpoint now (one loop: no lock needed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The endpoint as the route's ASGI app. A function endpoint would get one more
+        exception-handling layer a request from Starlette; an error raised here meets
+        the same handlers in the app's ``ExceptionMiddleware``."""
+        response = await self.handle(Request(scope, receive, send))
+        await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
         """The endpoint; every failure becomes an HTTPProblem (500 for the unexpected)."""
