@@ -40,10 +40,11 @@ from . import (
 __all__ = ["PycaBackend"]
 
 
-def _oaep() -> padding.OAEP:
-    return padding.OAEP(
-        mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
-    )
+# RSA-OAEP with SHA-256 and MGF1-SHA-256: one immutable description, made once (a
+# fresh one per seal or open cost four objects and their type checks each time).
+_OAEP = padding.OAEP(
+    mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
+)
 
 
 def _public_handle(key: rsa.RSAPublicKey) -> PublicKeyHandle:
@@ -145,7 +146,7 @@ class PycaBackend:
         try:
             nonce = os.urandom(NONCE_BYTES)
             sealed = AESGCM(bytes(aes_key)).encrypt(nonce, bytes(plaintext), None)
-            encrypted_key = native.encrypt(bytes(aes_key), _oaep())
+            encrypted_key = native.encrypt(bytes(aes_key), _OAEP)
         except BaseException:
             wipe(aes_key)
             raise
@@ -168,7 +169,7 @@ class PycaBackend:
         if not isinstance(native, rsa.RSAPrivateKey):
             raise OpenError()
         try:
-            aes_key = bytearray(native.decrypt(sealed.encrypted_key, _oaep()))
+            aes_key = bytearray(native.decrypt(sealed.encrypted_key, _OAEP))
         except (ValueError, TypeError):
             raise OpenError() from None
         try:

@@ -65,6 +65,15 @@ class EnvelopeFormatError(ValueError):
         self.problem = problem
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"JSON constant {name} is not allowed")
+
+
+# Made once: ``json.dumps``/``json.loads`` with options build a new coder on every call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+_STRICT = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -93,7 +102,7 @@ def build_envelope(
         envelope["processed_at"] = processed_at
     if response_mac is not None:
         envelope[RESPONSE_MAC_FIELD] = _b64(response_mac)
-    return json.dumps(envelope, separators=(",", ":")).encode("utf-8")
+    return _COMPACT.encode(envelope).encode("utf-8")
 
 
 def _fail(problem: str, message: str) -> EnvelopeFormatError:
@@ -122,16 +131,12 @@ def _check_size(field: str, data: bytes, expected: int) -> None:
 def _load_object(body: bytes | bytearray | memoryview | str) -> dict[str, Any]:
     try:
         text = body if isinstance(body, str) else bytes(body).decode("utf-8")
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = _STRICT.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise _fail("not_json", "envelope is not valid UTF-8 JSON") from None
     if not isinstance(value, dict):
         raise _fail("not_object", "envelope is not a JSON object")
     return value
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"JSON constant {name} is not allowed")
 
 
 def _check_algorithms(value: dict[str, Any]) -> None:

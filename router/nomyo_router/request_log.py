@@ -22,8 +22,8 @@ class RequestLogMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or not logger.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)  # no line to write: nothing to record
             return
         started = time.perf_counter()
         status = 500
@@ -43,9 +43,7 @@ class RequestLogMiddleware:
 
 
 def _log(scope: Scope, state: dict[str, object], status: int, started: float) -> None:
-    """The request's one line (not even built below ``--log-level info``)."""
-    if not logger.isEnabledFor(logging.INFO):
-        return
+    """The request's one line."""
     record = {
         "id": state.get("payload_id"),
         "method": scope["method"],

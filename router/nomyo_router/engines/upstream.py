@@ -24,6 +24,7 @@ import aiohttp
 
 from nomyo_web.protocol import parse_retry_after
 
+from ..compact_json import compact_json
 from . import EngineError
 
 __all__ = ["UpstreamEngine"]
@@ -79,7 +80,7 @@ class UpstreamEngine:
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         if self._session is None:
             raise EngineError(503, "Upstream engine is not started", retry_after=1)
-        body = json.dumps(request, separators=(",", ":")).encode("utf-8")
+        body = compact_json(request)
         try:
             status, retry_after, content = await self._post(self._session, body)
         except TimeoutError:  # aiohttp's timeouts (connecting included) are TimeoutErrors
