@@ -21,6 +21,9 @@ Steps (each skipped when its output is current):
    name with integrity checks on, and no entry can send a loader to a CDN.
    ``micropip.install("nomyo-web")`` pulls nothing else; ``micropip.install("openai")``
    pulls the SDK's set (the lock's ``depends``), all from the same folder.
+6. Its ``python_stdlib.zip``: Pyodide's, plus the bytecode of each standard-library
+   module a page that loads nomyo-web imports (Pyodide's start, its package loader,
+   nomyo_web's imports), the same way (``node web/bytecode.mjs stdlib``).
 
 Load it with ``loadPyodide({indexURL: "/pyodide/", packageBaseUrl: "/pyodide/"})``:
 without ``packageBaseUrl`` Pyodide keeps a CDN as the fallback for missing files.
@@ -121,6 +124,7 @@ CORE_FILES = (
     "package.json",
 )
 WHEEL_SOURCES = ("nomyo_web", "pyproject.toml", "README.md")
+STDLIB = "python_stdlib.zip"  # in CORE_FILES; build/pyodide's gets bytecode (step 6)
 
 
 def log(message: str) -> None:
@@ -189,9 +193,26 @@ def ensure_bytecode_wheel(wheel: Path, force: bool) -> Path:
         return target
     log(f"compiling {wheel.name} for Pyodide {PYODIDE_VERSION}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["node", str(WEB / "bytecode.mjs"), str(wheel), str(target)], check=True)
+    subprocess.run(
+        ["node", str(WEB / "bytecode.mjs"), "wheel", str(wheel), str(target)], check=True
+    )
     stamp.write_text(digest)
     return target
+
+
+def ensure_bytecode_stdlib(out: Path, force: bool) -> None:
+    """``out``'s python_stdlib.zip: Pyodide's plus the bytecode a nomyo-web page imports."""
+    target = CACHE / "bytecode" / STDLIB
+    stamp = target.with_suffix(".source")
+    wheel = out / f"nomyo_web-{package_version()}-py3-none-any.whl"
+    digest = f"{sha256_of(CORE / STDLIB)} {sha256_of(wheel)} pyodide {PYODIDE_VERSION}"
+    if force or not target.exists() or not stamp.exists() or stamp.read_text() != digest:
+        log(f"compiling the standard library a page imports, for Pyodide {PYODIDE_VERSION}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        command = ["node", str(WEB / "bytecode.mjs"), "stdlib", str(out), str(target)]
+        subprocess.run(command, check=True)
+        stamp.write_text(digest)
+    copy_if_changed(target, out / STDLIB)
 
 
 def ensure_pypi_wheel(name: str, version: str, sha256: str | None = None) -> Path:
@@ -252,7 +273,8 @@ def copy_if_changed(source: Path, target: Path) -> None:
 def assemble(wheels: dict[str, tuple[Path, str, list[str]]]) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     for name in CORE_FILES:
-        copy_if_changed(CORE / name, OUT / name)
+        if name != STDLIB:
+            copy_if_changed(CORE / name, OUT / name)
     stock = json.loads((CORE / "pyodide-lock.json").read_text())
     packages = {}
     for name, (wheel, version, depends) in wheels.items():
@@ -282,6 +304,7 @@ def build(force: bool = False) -> dict[str, object]:
         wheel = ensure_pypi_wheel(name, pin.version, pin.sha256)
         wheels[name] = (wheel, pin.version, list(pin.depends))
     out = assemble(wheels)
+    ensure_bytecode_stdlib(out, force)
     return {"pyodide": str(out), "wheel": str(ours), "wheel_bytes": ours.stat().st_size}
 
 
