@@ -27,6 +27,8 @@ from .stats import median, percentile, rounded, spread
 __all__ = ["bench_pages", "demo_server", "load_page", "measure_browser", "missing"]
 
 TREE = PageTree(REPO_ROOT)
+# Pyodide's npm files as shipped (build/pyodide adds bytecode to the standard library).
+STOCK_PYODIDE = REPO_ROOT / "web" / "node_modules" / "pyodide"
 PAYLOAD_SOURCE = REPO_ROOT / "bench" / "payload.py"
 
 
@@ -71,6 +73,12 @@ def _cold_figures(seen: dict[str, dict[str, list[float]]]) -> dict[str, Any]:
         "ready_client_over_bare_loads": spread([c / b for c, b in zip(client, bare, strict=True)]),
         "client_page_bytes": median(seen["client"]["bytes"]),
     }
+    if "bare_stock" in seen:
+        stock = median(seen["bare_stock"]["ready"])
+        figures |= {
+            "bare_stock_load_pyodide_ms": rounded(stock),
+            "ready_client_over_bare_stock": rounded(median(client) / stock),
+        }
     if "demo" in seen:
         figures |= {
             "demo_ready_ms": rounded(median(seen["demo"]["ready"])),
@@ -85,10 +93,16 @@ def demo_yardstick(cold: dict[str, Any], js_call_ms: float) -> dict[str, Any]:
     if "demo_first_answer_ms" not in cold:
         return {}
     floor = cold["bare_load_pyodide_ms"] + js_call_ms
-    return {
+    figures = {
         "bare_plus_js_call_ms": rounded(floor),
         "demo_first_answer_over_bare_plus_js_call": rounded(cold["demo_first_answer_ms"] / floor),
     }
+    if "bare_stock_load_pyodide_ms" in cold:
+        stock = cold["bare_stock_load_pyodide_ms"] + js_call_ms
+        figures["demo_first_answer_over_bare_stock_plus_js_call"] = rounded(
+            cold["demo_first_answer_ms"] / stock
+        )
+    return figures
 
 
 async def per_call(pages: dict[str, Any], rounds: int, per_block: int) -> dict[str, list[float]]:
@@ -165,7 +179,13 @@ async def bench_pages(stub_url: str, *trees: PageTree) -> AsyncIterator[tuple[li
     with contextlib.ExitStack() as stack:
         origins = [
             stack.enter_context(
-                StaticServer({"/pyodide/": tree.pyodide, "/bench/": tree.bench_pages})
+                StaticServer(
+                    {
+                        "/pyodide/": tree.pyodide,
+                        "/pyodide-stock/": STOCK_PYODIDE,
+                        "/bench/": tree.bench_pages,
+                    }
+                )
             ).url
             for tree in trees or (TREE,)
         ]
@@ -189,7 +209,11 @@ async def measure_browser(stub_url: str, plan: dict[str, int]) -> dict[str, Any]
     with demo_server(stub_url) as demo_url:
         async with bench_pages(stub_url) as ([origin], router_url, browser):
             client_url = f"{origin}/bench/client.html?router={router_url}"
-            urls = {"bare": f"{origin}/bench/bare.html", "client": client_url}
+            urls = {
+                "bare": f"{origin}/bench/bare.html",
+                "bare_stock": f"{origin}/bench/bare-stock.html",
+                "client": client_url,
+            }
             if demo_url:
                 urls["demo"] = demo_url
             cold = _cold_figures(await cold_starts(browser, urls, plan["loads"]))
