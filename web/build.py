@@ -124,6 +124,7 @@ CORE_FILES = (
     "package.json",
 )
 WHEEL_SOURCES = ("nomyo_web", "pyproject.toml", "README.md")
+BYTECODE = WEB / "bytecode.mjs"  # steps 4 and 6; a change to it rebuilds their output
 STDLIB = "python_stdlib.zip"  # in CORE_FILES; build/pyodide's gets bytecode (step 6)
 
 
@@ -188,14 +189,12 @@ def ensure_bytecode_wheel(wheel: Path, force: bool) -> Path:
     """``wheel`` with its modules' bytecode for Pyodide's Python (see web/bytecode.mjs)."""
     target = CACHE / "bytecode" / wheel.name
     stamp = target.with_suffix(".source")
-    digest = f"{sha256_of(wheel)} pyodide {PYODIDE_VERSION}"
+    digest = f"{sha256_of(wheel)} {sha256_of(BYTECODE)} pyodide {PYODIDE_VERSION}"
     if not force and target.exists() and stamp.exists() and stamp.read_text() == digest:
         return target
     log(f"compiling {wheel.name} for Pyodide {PYODIDE_VERSION}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["node", str(WEB / "bytecode.mjs"), "wheel", str(wheel), str(target)], check=True
-    )
+    subprocess.run(["node", str(BYTECODE), "wheel", str(wheel), str(target)], check=True)
     stamp.write_text(digest)
     return target
 
@@ -205,11 +204,11 @@ def ensure_bytecode_stdlib(out: Path, force: bool) -> None:
     target = CACHE / "bytecode" / STDLIB
     stamp = target.with_suffix(".source")
     wheel = out / f"nomyo_web-{package_version()}-py3-none-any.whl"
-    digest = f"{sha256_of(CORE / STDLIB)} {sha256_of(wheel)} pyodide {PYODIDE_VERSION}"
+    digest = f"{sha256_of(CORE / STDLIB)} {sha256_of(wheel)} {sha256_of(BYTECODE)}"
     if force or not target.exists() or not stamp.exists() or stamp.read_text() != digest:
         log(f"compiling the standard library a page imports, for Pyodide {PYODIDE_VERSION}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        command = ["node", str(WEB / "bytecode.mjs"), "stdlib", str(out), str(target)]
+        command = ["node", str(BYTECODE), "stdlib", str(out), str(target)]
         subprocess.run(command, check=True)
         stamp.write_text(digest)
     copy_if_changed(target, out / STDLIB)
