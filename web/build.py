@@ -185,33 +185,18 @@ def ensure_our_wheel(force: bool) -> Path:
     return wheel
 
 
-def ensure_bytecode_wheel(wheel: Path, force: bool) -> Path:
-    """``wheel`` with its modules' bytecode for Pyodide's Python (see web/bytecode.mjs)."""
-    target = CACHE / "bytecode" / wheel.name
+def ensure_bytecode(mode: str, source: Path, target: Path, inputs: list[Path], force: bool) -> Path:
+    """``node web/bytecode.mjs MODE SOURCE TARGET``, unless ``target`` was made from the same
+    ``inputs`` (and the same bytecode.mjs and Pyodide core) before."""
     stamp = target.with_suffix(".source")
-    digest = f"{sha256_of(wheel)} {sha256_of(BYTECODE)} pyodide {PYODIDE_VERSION}"
+    digest = " ".join(sha256_of(path) for path in (*inputs, BYTECODE, CORE / "package.json"))
     if not force and target.exists() and stamp.exists() and stamp.read_text() == digest:
         return target
-    log(f"compiling {wheel.name} for Pyodide {PYODIDE_VERSION}")
+    log(f"compiling bytecode ({mode}) for Pyodide {PYODIDE_VERSION}: {target.name}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["node", str(BYTECODE), "wheel", str(wheel), str(target)], check=True)
+    subprocess.run(["node", str(BYTECODE), mode, str(source), str(target)], check=True)
     stamp.write_text(digest)
     return target
-
-
-def ensure_bytecode_stdlib(out: Path, force: bool) -> None:
-    """``out``'s python_stdlib.zip: Pyodide's plus the bytecode a nomyo-web page imports."""
-    target = CACHE / "bytecode" / STDLIB
-    stamp = target.with_suffix(".source")
-    wheel = out / f"nomyo_web-{package_version()}-py3-none-any.whl"
-    digest = f"{sha256_of(CORE / STDLIB)} {sha256_of(wheel)} {sha256_of(BYTECODE)}"
-    if force or not target.exists() or not stamp.exists() or stamp.read_text() != digest:
-        log(f"compiling the standard library a page imports, for Pyodide {PYODIDE_VERSION}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        command = ["node", str(BYTECODE), "stdlib", str(out), str(target)]
-        subprocess.run(command, check=True)
-        stamp.write_text(digest)
-    copy_if_changed(target, out / STDLIB)
 
 
 def ensure_pypi_wheel(name: str, version: str, sha256: str | None = None) -> Path:
@@ -297,13 +282,22 @@ def build(force: bool = False) -> dict[str, object]:
     micropip = ensure_pypi_wheel(*MICROPIP)
     wheels: dict[str, tuple[Path, str, list[str]]] = {
         "micropip": (micropip, MICROPIP[1], []),
-        "nomyo-web": (ensure_bytecode_wheel(ours, force), package_version(), []),
+        # The wheel as the pages load it: with each module's bytecode (step 4).
+        "nomyo-web": (
+            ensure_bytecode("wheel", ours, CACHE / "bytecode" / ours.name, [ours], force),
+            package_version(),
+            [],
+        ),
     }
     for name, pin in OPENAI_WHEELS.items():
         wheel = ensure_pypi_wheel(name, pin.version, pin.sha256)
         wheels[name] = (wheel, pin.version, list(pin.depends))
     out = assemble(wheels)
-    ensure_bytecode_stdlib(out, force)
+    # Pyodide's standard library plus the bytecode a nomyo-web page imports (step 6).
+    page_wheel = wheels["nomyo-web"][0]
+    inputs = [CORE / STDLIB, page_wheel]
+    stdlib = ensure_bytecode("stdlib", out, CACHE / "bytecode" / STDLIB, inputs, force)
+    copy_if_changed(stdlib, out / STDLIB)
     return {"pyodide": str(out), "wheel": str(ours), "wheel_bytes": ours.stat().st_size}
 
 
