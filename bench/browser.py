@@ -211,7 +211,7 @@ async def measure_browser(stub_url: str, plan: dict[str, int]) -> dict[str, Any]
             client_url = f"{origin}/bench/client.html?router={router_url}"
             urls = {
                 "bare": f"{origin}/bench/bare.html",
-                "bare_stock": f"{origin}/bench/bare-stock.html",
+                "bare_stock": f"{origin}/bench/bare.html?stock",
                 "client": client_url,
             }
             if demo_url:
